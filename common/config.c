@@ -40,10 +40,77 @@ void config_free_args(buf *argv, int argc)
     free(argv);
 }
 
-/* The rules are sdssplitargs's, so a line means the same to Keel as to
- * Redis: a quote may open in the middle of an argument (foo"bar" is
- * foobar), but a closing quote must end the argument, so "foo"bar is an
- * error rather than a silent guess. */
+/* Read one argument starting at p (not a space) into *out.  Returns where
+ * the next argument may start, or NULL on unbalanced quotes.  The rules are
+ * sdssplitargs's, so a line means the same to Keel as to Redis: a quote may
+ * open in the middle of an argument (foo"bar" is foobar), but a closing
+ * quote must end the argument, so "foo"bar is an error rather than a guess. */
+static const char *config_split_one(const char *p, buf *out)
+{
+    buf cur = buf_empty();
+    int inq = 0, insq = 0;
+
+    for (;; p++) {
+        if (inq) {
+            if (p[0] == '\\' && p[1] == 'x' && config_is_hex((unsigned char)p[2]) &&
+                config_is_hex((unsigned char)p[3])) {
+                char byte = (char)(config_hex_val((unsigned char)p[2]) * 16 +
+                                   config_hex_val((unsigned char)p[3]));
+                cur = buf_cat(cur, &byte, 1);
+                p += 3;
+            } else if (p[0] == '\\' && p[1]) {
+                char c;
+                p++;
+                switch (*p) {
+                case 'n': c = '\n'; break;
+                case 'r': c = '\r'; break;
+                case 't': c = '\t'; break;
+                case 'b': c = '\b'; break;
+                case 'a': c = '\a'; break;
+                default: c = *p; break;
+                }
+                cur = buf_cat(cur, &c, 1);
+            } else if (*p == '"') {
+                if (p[1] && !isspace((unsigned char)p[1]))
+                    break;
+                *out = cur;
+                return p + 1;
+            } else if (!*p) {
+                break;
+            } else {
+                cur = buf_cat(cur, p, 1);
+            }
+        } else if (insq) {
+            if (p[0] == '\\' && p[1] == '\'') {
+                p++;
+                cur = buf_cat(cur, "'", 1);
+            } else if (*p == '\'') {
+                if (p[1] && !isspace((unsigned char)p[1]))
+                    break;
+                *out = cur;
+                return p + 1;
+            } else if (!*p) {
+                break;
+            } else {
+                cur = buf_cat(cur, p, 1);
+            }
+        } else {
+            switch (*p) {
+            case ' ':
+            case '\n':
+            case '\r':
+            case '\t':
+            case '\0': *out = cur; return p;
+            case '"': inq = 1; break;
+            case '\'': insq = 1; break;
+            default: cur = buf_cat(cur, p, 1); break;
+            }
+        }
+    }
+    buf_free(cur);
+    return NULL;
+}
+
 buf *config_split_args(const char *line, int *argc)
 {
     const char *p = line;
@@ -56,73 +123,12 @@ buf *config_split_args(const char *line, int *argc)
             p++;
         if (!*p)
             break;
-
-        buf cur = buf_empty();
-        int inq = 0, insq = 0, done = 0;
-        while (!done) {
-            if (inq) {
-                if (p[0] == '\\' && p[1] == 'x' && config_is_hex((unsigned char)p[2]) &&
-                    config_is_hex((unsigned char)p[3])) {
-                    char byte = (char)(config_hex_val((unsigned char)p[2]) * 16 +
-                                       config_hex_val((unsigned char)p[3]));
-                    cur = buf_cat(cur, &byte, 1);
-                    p += 3;
-                } else if (p[0] == '\\' && p[1]) {
-                    char c;
-                    p++;
-                    switch (*p) {
-                    case 'n': c = '\n'; break;
-                    case 'r': c = '\r'; break;
-                    case 't': c = '\t'; break;
-                    case 'b': c = '\b'; break;
-                    case 'a': c = '\a'; break;
-                    default: c = *p; break;
-                    }
-                    cur = buf_cat(cur, &c, 1);
-                } else if (*p == '"') {
-                    if (p[1] && !isspace((unsigned char)p[1]))
-                        goto fail;
-                    done = 1;
-                } else if (!*p) {
-                    goto fail;
-                } else {
-                    cur = buf_cat(cur, p, 1);
-                }
-            } else if (insq) {
-                if (p[0] == '\\' && p[1] == '\'') {
-                    p++;
-                    cur = buf_cat(cur, "'", 1);
-                } else if (*p == '\'') {
-                    if (p[1] && !isspace((unsigned char)p[1]))
-                        goto fail;
-                    done = 1;
-                } else if (!*p) {
-                    goto fail;
-                } else {
-                    cur = buf_cat(cur, p, 1);
-                }
-            } else {
-                switch (*p) {
-                case ' ':
-                case '\n':
-                case '\r':
-                case '\t':
-                case '\0': done = 1; break;
-                case '"': inq = 1; break;
-                case '\'': insq = 1; break;
-                default: cur = buf_cat(cur, p, 1); break;
-                }
-            }
-            if (*p)
-                p++;
-            continue;
-        fail:
-            buf_free(cur);
+        buf cur;
+        p = config_split_one(p, &cur);
+        if (!p) {
             config_free_args(vec, n);
-            *argc = 0;
             return NULL;
         }
-
         if (n == cap) {
             cap = cap ? cap * 2 : 4;
             buf *nv = realloc(vec, sizeof(buf) * (size_t)cap);
@@ -352,7 +358,7 @@ static int config_walk_file(config_walk *w, const char *path)
         config_copy(w->err->file, sizeof(w->err->file), path);
         return -1;
     }
-    int rc = config_walk_text(w, text, buf_len(text), is_stdin ? "(stdin)" : path);
+    int rc = config_walk_text(w, text, buf_len(text), is_stdin ? "stdin" : path);
     buf_free(text);
     return rc;
 }
@@ -367,7 +373,7 @@ int config_parse_string(const char *text, const char *origin, config_directive_f
                         config_error *err)
 {
     config_walk w = {fn, ctx, err, 0};
-    return config_walk_text(&w, text, strlen(text), origin ? origin : "(string)");
+    return config_walk_text(&w, text, strlen(text), origin ? origin : "string");
 }
 
 /* -------------------------------------------------------- command line */

@@ -30,7 +30,7 @@
 #define CONFIG_INCLUDE_DEPTH_MAX 16
 
 /* Where a directive came from: the file name (or the origin name given to
- * config_parse_string, e.g. "(command line)"), its 1-based line and the
+ * config_parse_string, e.g. "command line"), its 1-based line and the
  * line as written (trimmed). */
 typedef struct config_origin {
     const char *file;

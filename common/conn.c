@@ -335,8 +335,14 @@ int conn_listen_tcp(const char *addr, int port, int backlog, char *err, size_t e
     const char *host = addr;
     if (addr[0] == '-') /* "-::1": optional address, as Redis */
         host = addr + 1;
-    if (strcmp(host, "*") == 0)
+    /* "*" is every IPv4 address, "::*" every IPv6 one. */
+    if (strcmp(host, "*") == 0) {
         host = NULL;
+        hints.ai_family = AF_INET;
+    } else if (strcmp(host, "::*") == 0) {
+        host = NULL;
+        hints.ai_family = AF_INET6;
+    }
     int rc = getaddrinfo(host, portstr, &hints, &res);
     if (rc != 0) {
         snprintf(err, errlen, "%s", gai_strerror(rc));

@@ -22,7 +22,7 @@
 #include "buf.h"
 
 #define RESP_INLINE_MAX (64 * 1024)       /* inline request or a count line */
-#define RESP_MULTIBULK_MAX (1024LL * 1024 * 1024)
+#define RESP_MULTIBULK_MAX 2147483647LL /* INT_MAX, as Redis 7.0 */
 
 typedef enum { RESP_OK, RESP_INCOMPLETE, RESP_ERROR } resp_status;
 

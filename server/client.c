@@ -122,6 +122,10 @@ void client_process_input(client *c)
         if (avail == 0)
             break;
         size_t consumed = 0;
+        /* Before AUTH, requests are held to Redis's small limits (10
+         * arguments, 16 KB bulks), so strangers cannot make us allocate. */
+        c->parser.auth_required = !(c->flags & CLIENT_AUTHENTICATED);
+        c->parser.max_bulk_len = s->cfg.proto_max_bulk_len; /* CONFIG SET reaches everyone */
         resp_status st = resp_parse(&c->parser, c->querybuf + c->qb_pos, avail, &consumed);
         if (st == RESP_INCOMPLETE)
             break;
@@ -181,6 +185,7 @@ static void client_on_readable(conn *cn)
     }
     buf_incr_len(c->querybuf, n);
     s->stats.net_input_bytes += n;
+    s->stats.io_reads++;
     server_update_time(s);
     c->last_interaction_ms = s->mstime;
     if (buf_len(c->querybuf) > c->querybuf_peak)
@@ -215,6 +220,7 @@ static int client_write(client *c)
         }
         c->reply_pos += (size_t)n;
         s->stats.net_output_bytes += n;
+        s->stats.io_writes++;
     }
     if (c->reply_pos == buf_len(c->reply)) {
         if (buf_avail(c->reply) > CLIENT_REPLY_SHRINK) {

@@ -537,12 +537,10 @@ static void config_listening_record(const server_config *cfg)
 
 static void config_finish_error(config_error *e, char *err, size_t errlen)
 {
-    int n = config_error_format(e, err, errlen);
-    /* main prints it with its own newline */
-    if (n > 0 && (size_t)n < errlen && err[n - 1] == '\n')
-        err[n - 1] = '\0';
-    else if (errlen > 1 && strlen(err) && err[strlen(err) - 1] == '\n')
-        err[strlen(err) - 1] = '\0';
+    config_error_format(e, err, errlen);
+    size_t n = strlen(err);
+    if (n && err[n - 1] == '\n')
+        err[n - 1] = '\0'; /* main prints it with its own newline */
 }
 
 int config_load(server *s, const char *file, int argc, char **argv_overrides, char *err,
@@ -550,6 +548,8 @@ int config_load(server *s, const char *file, int argc, char **argv_overrides, ch
 {
     config_error e;
     server_config *cfg = &s->cfg;
+
+    memset(&e, 0, sizeof(e));
 
     config_set_defaults(cfg);
     if (file) {
@@ -791,7 +791,7 @@ static void config_set_command(client *c)
         return;
     }
     int count = (c->argc - 2) / 2;
-    const config_option **opts = calloc((size_t)count, sizeof(*opts));
+    const config_option **opts = calloc((size_t)count, sizeof(const config_option *));
     buf *values = calloc((size_t)count, sizeof(*values));
     buf *old = calloc((size_t)count, sizeof(*old));
     config_apply_fn **applies = calloc((size_t)count, sizeof(*applies));
@@ -1106,12 +1106,11 @@ static buf config_rw_line_for(server_config *cfg, const config_option *o, int *f
 /* Replace the file atomically: a temporary file beside it, fsync, rename. */
 static int config_rw_write(const char *path, const buf content)
 {
-    size_t plen = strlen(path);
-    char *tmp = malloc(plen + 8);
+    size_t tmplen = strlen(path) + sizeof(".XXXXXX");
+    char *tmp = malloc(tmplen);
     if (!tmp)
         abort();
-    memcpy(tmp, path, plen);
-    memcpy(tmp + plen, ".XXXXXX", 8);
+    snprintf(tmp, tmplen, "%s.XXXXXX", path);
 
     int fd = mkostemp(tmp, O_CLOEXEC);
     if (fd == -1) {

@@ -221,6 +221,7 @@ void db_active_expire_cycle(server *s, int fast)
 
     int dbs = s->cfg.databases < 16 ? s->cfg.databases : 16;
     int timelimit_hit = 0;
+    long long total_sampled = 0, total_expired = 0;
     for (int j = 0; j < dbs && !timelimit_hit; j++) {
         keel_db *db = &s->db[next_db % s->cfg.databases];
         next_db++;
@@ -239,6 +240,8 @@ void db_active_expire_cycle(server *s, int fast)
                 buckets++;
             } while (db->expires_cursor && st.sampled < budget && buckets < budget * 20 &&
                      st.nexpired < 48);
+            total_sampled += st.sampled;
+            total_expired += st.nexpired;
             for (int i = 0; i < st.nexpired; i++) {
                 /* Re-check: expiry is decided on the same clock the scan used. */
                 if (db_key_is_expired(s, db, st.expired[i], buf_len(st.expired[i])))
@@ -258,6 +261,10 @@ void db_active_expire_cycle(server *s, int fast)
                 break;
         }
     }
+    /* INFO's expired_stale_perc: a slow-moving average of the share of
+     * sampled keys that had already expired. */
+    double current = total_sampled ? (double)total_expired / (double)total_sampled : 0;
+    s->stats.expired_stale_perc = current * 0.05 + s->stats.expired_stale_perc * 0.95;
 }
 
 /* ---------------------------------------------------------------- lookups */

@@ -29,8 +29,6 @@ size_t __sanitizer_get_heap_size(void);
 
 #include "server.h"
 
-void info_track_peak_memory(void);
-
 /* ------------------------------------------------------- memory sampling */
 
 static size_t info_peak_memory;    /* highest used_memory seen by a sample */
@@ -426,7 +424,7 @@ static buf info_stats(server *s, buf out)
                          "current_eviction_exceeded_time:0\r\n"
                          "keyspace_hits:%lld\r\n"
                          "keyspace_misses:%lld\r\n",
-                         st->expiredkeys, (double)st->expired_stale_perc,
+                         st->expiredkeys, st->expired_stale_perc * 100,
                          st->expired_time_cap_reached, st->evictedkeys, st->keyspace_hits,
                          st->keyspace_misses);
     /* Constants for features Keel does not have yet: pub/sub, fork()ed

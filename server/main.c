@@ -64,6 +64,8 @@ int main(int argc, char **argv)
 
     static server srv;
     server *s = &srv;
+    if (!realpath(argv[0], s->executable))
+        snprintf(s->executable, sizeof(s->executable), "%s", argv[0]);
     const char *file = NULL;
     int first_override = 1;
     if (argc >= 2 && strncmp(argv[1], "--", 2) != 0) {

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "server.h"
 
 static const char protected_mode_message[] =
@@ -196,6 +197,7 @@ static void server_cron(struct ev_loop *loop, ev_timer *w, int revents)
         s->shutdown_asap = 0;
     }
     metrics_track(s);
+    info_track_peak_memory();
     db_active_expire_cycle(s, 0);
     server_rehash_step(s);
     int per_second = s->cfg.hz > 0 ? s->cfg.hz : 10;
@@ -318,4 +320,5 @@ void server_free(server *s)
     if (s->errors)
         dict_release(s->errors);
     s->commands = s->errors = NULL;
+    config_free(&s->cfg);
 }

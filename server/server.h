@@ -203,7 +203,7 @@ typedef struct server_stats {
     long long numconnections;
     long long rejected_conn;
     long long expiredkeys;
-    long long expired_stale_perc;
+    double expired_stale_perc;    /* running average of the expired share in samples */
     long long expired_time_cap_reached;
     long long evictedkeys;
     long long keyspace_hits;
@@ -259,6 +259,7 @@ int server_prepare_shutdown(server *s, int flags); /* 0 ok, -1 refused */
 void server_update_time(server *s);
 enum { METRIC_COMMANDS, METRIC_NET_INPUT, METRIC_NET_OUTPUT };
 long long server_metric_per_sec(int which); /* instantaneous ops/s, bytes/s */
+void info_track_peak_memory(void);          /* info.c: startup baseline and peak */
 
 /* client.c: connections and the reply API used by every command */
 client *client_create(server *s, conn *cn);

@@ -100,8 +100,8 @@ def reply_end(buf, pos=0):
         nl = buf.find(b"\r\n", pos)
         if nl < 0:
             return None
-        t = buf[pos:pos + 1]
-        body = buf[pos + 1:nl]
+        t = bytes(buf[pos:pos + 1])
+        body = bytes(buf[pos + 1:nl])
         pos = nl + 2
         if t in _AGGREGATE:
             n = int(body)
@@ -146,7 +146,7 @@ def parse(raw):
 
 def _parse_at(buf, pos):
     nl = buf.index(b"\r\n", pos)
-    t, body, pos = buf[pos:pos + 1], buf[pos + 1:nl], nl + 2
+    t, body, pos = bytes(buf[pos:pos + 1]), bytes(buf[pos + 1:nl]), nl + 2
     if t == b"+":
         return bytes(body), pos
     if t == b"-":
