@@ -17,6 +17,7 @@
 
 static void client_on_readable(conn *cn);
 static void client_on_writable(conn *cn);
+static inline void client_mark_pending(client *c);
 
 client *client_create(server *s, conn *cn)
 {
@@ -152,6 +153,10 @@ void client_process_input(client *c)
         c->qb_pos += consumed;
     }
     c->flags &= ~CLIENT_PROTECTED;
+    /* A client to close after its reply must reach the flush even when it
+     * has nothing left to write. */
+    if (c->flags & CLIENT_CLOSE_AFTER_REPLY)
+        client_mark_pending(c);
     /* Drop what has been parsed; a partial command moves to the front (the
      * parser keeps offsets, so that is safe). */
     if (c->qb_pos) {

@@ -171,7 +171,7 @@ static void hello_command(client *c)
     if (!(c->flags & CLIENT_AUTHENTICATED)) {
         reply_error(
             c, "NOAUTH HELLO must be called with the client already authenticated, "
-               "otherwise the HELLO <proto> AUTH <user> <pass> option can be used to "
+               "otherwise the HELLO AUTH <user> <pass> option can be used to "
                "authenticate the client and select the RESP protocol version at the same time");
         return;
     }
@@ -320,14 +320,15 @@ static void client_info_command(client *c)
     buf_free(out);
 }
 
-/* Kill this client: itself after its reply, others at once (safely, from
- * before-sleep, in case they are in the middle of something). */
-static void client_kill_one(client *c, client *victim)
+/* Kill another client (safely, from before-sleep, in case it is in the
+ * middle of something).  Returns 1 if the victim is the caller itself, which
+ * is closed only after its reply is queued. */
+static int client_kill_one(client *c, client *victim)
 {
     if (victim == c)
-        c->flags |= CLIENT_CLOSE_AFTER_REPLY;
-    else
-        client_free_async(victim);
+        return 1;
+    client_free_async(victim);
+    return 0;
 }
 
 static void client_kill_command(client *c)
@@ -338,8 +339,10 @@ static void client_kill_command(client *c)
         for (client *o = s->clients; o; o = o->next) {
             if (strlen(o->peer) == c->argv[2].len &&
                 memcmp(o->peer, c->argv[2].ptr, c->argv[2].len) == 0) {
-                client_kill_one(c, o);
+                int self = client_kill_one(c, o);
                 reply_ok(c);
+                if (self)
+                    c->flags |= CLIENT_CLOSE_AFTER_REPLY;
                 return;
             }
         }
@@ -390,7 +393,12 @@ static void client_kill_command(client *c)
             return;
         }
     }
+    if (user && !arg_is(user, "default")) {
+        reply_errorf(c, "ERR No such user '%.*s'", (int)user->len, user->ptr);
+        return;
+    }
     long long killed = 0;
+    int self = 0;
     for (client *o = s->clients; o; o = o->next) {
         if (id && o->id != (uint64_t)id)
             continue;
@@ -405,16 +413,18 @@ static void client_kill_command(client *c)
             continue;
         if (o == c && skipme)
             continue;
-        client_kill_one(c, o);
+        self |= client_kill_one(c, o);
         killed++;
     }
     reply_int(c, killed);
+    if (self)
+        c->flags |= CLIENT_CLOSE_AFTER_REPLY;
 }
 
 static void client_reply_command(client *c)
 {
     if (arg_is(&c->argv[2], "on")) {
-        c->flags &= ~CLIENT_REPLY_OFF;
+        c->flags &= ~(CLIENT_REPLY_OFF | CLIENT_REPLY_SKIP);
         reply_ok(c);
     } else if (arg_is(&c->argv[2], "off")) {
         c->flags |= CLIENT_REPLY_OFF;
@@ -487,19 +497,23 @@ static command client_subcommands[] = {
 command client_commands[] = {
     {"ping", ping_command, -1, CMD_FAST, 0, 0, 0, "connection",
      "Returns the server's liveliness response.", "1.0.0"},
-    {"echo", echo_command, 2, CMD_FAST, 0, 0, 0, "connection", "Returns the given string.",
-     "1.0.0"},
+    {"echo", echo_command, 2, CMD_LOADING | CMD_STALE | CMD_FAST, 0, 0, 0, "connection",
+     "Returns the given string.", "1.0.0"},
     {"select", select_command, 2, CMD_LOADING | CMD_STALE | CMD_FAST, 0, 0, 0, "connection",
      "Changes the selected database.", "1.0.0"},
     {"quit", quit_command, -1,
-     CMD_ALLOW_BUSY | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_FAST | CMD_NO_AUTH, 0, 0, 0,
-     "connection", "Closes the connection.", "1.0.0"},
-    {"reset", reset_command, 1, CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_FAST | CMD_NO_AUTH, 0,
-     0, 0, "connection", "Resets the connection.", "6.2.0"},
-    {"auth", auth_command, -2, CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_FAST | CMD_NO_AUTH, 0,
-     0, 0, "connection", "Authenticates the connection.", "1.0.0"},
-    {"hello", hello_command, -1, CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_FAST | CMD_NO_AUTH, 0,
-     0, 0, "connection", "Handshakes with the Redis server.", "6.0.0"},
+     CMD_ALLOW_BUSY | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_FAST | CMD_NO_AUTH |
+         CMD_ALLOW_BUSY,
+     0, 0, 0, "connection", "Closes the connection.", "1.0.0"},
+    {"reset", reset_command, 1,
+     CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_FAST | CMD_NO_AUTH | CMD_ALLOW_BUSY, 0, 0, 0,
+     "connection", "Resets the connection.", "6.2.0"},
+    {"auth", auth_command, -2,
+     CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_FAST | CMD_NO_AUTH | CMD_ALLOW_BUSY, 0, 0, 0,
+     "connection", "Authenticates the connection.", "1.0.0"},
+    {"hello", hello_command, -1,
+     CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_FAST | CMD_NO_AUTH | CMD_ALLOW_BUSY, 0, 0, 0,
+     "connection", "Handshakes with the Redis server.", "6.0.0"},
     {"client", NULL, -2, CMD_SENTINEL, 0, 0, 0, "connection",
      "A container for client connection commands.", "2.4.0", client_subcommands},
     {0},

@@ -253,13 +253,21 @@ static const struct {
     uint32_t flag;
     const char *name;
 } flag_names[] = {
-    {CMD_WRITE, "write"},           {CMD_READONLY, "readonly"},
-    {CMD_DENYOOM, "denyoom"},       {CMD_ADMIN, "admin"},
-    {CMD_PUBSUB, "pubsub"},         {CMD_NOSCRIPT, "noscript"},
-    {CMD_BLOCKING, "blocking"},     {CMD_LOADING, "loading"},
-    {CMD_STALE, "stale"},           {CMD_SKIP_MONITOR, "skip_monitor"},
-    {CMD_NO_AUTH, "no_auth"},       {CMD_MAY_REPLICATE, "may_replicate"},
-    {CMD_NO_MULTI, "no_multi"},     {CMD_FAST, "fast"},
+    /* Redis's order, which is the order COMMAND INFO lists them in. */
+    {CMD_WRITE, "write"},
+    {CMD_READONLY, "readonly"},
+    {CMD_DENYOOM, "denyoom"},
+    {CMD_ADMIN, "admin"},
+    {CMD_PUBSUB, "pubsub"},
+    {CMD_NOSCRIPT, "noscript"},
+    {CMD_BLOCKING, "blocking"},
+    {CMD_LOADING, "loading"},
+    {CMD_STALE, "stale"},
+    {CMD_SKIP_MONITOR, "skip_monitor"},
+    {CMD_FAST, "fast"},
+    {CMD_NO_AUTH, "no_auth"},
+    {CMD_MAY_REPLICATE, "may_replicate"},
+    {CMD_NO_MULTI, "no_multi"},
     {CMD_ALLOW_BUSY, "allow_busy"},
 };
 
@@ -272,32 +280,62 @@ static long long command_count_flags(const command *cmd)
     return n;
 }
 
-/* ACL categories follow from the flags and the group, as Redis derives them. */
+/* ACL categories, in the order Redis lists them.  The flags imply some
+ * (@write, @read, @admin, @fast or @slow, ...); the group adds the data-type
+ * or connection category. */
+static const char *const category_names[] = {
+    "@keyspace",   "@read",        "@write",     "@set",         "@sortedset", "@list",
+    "@hash",       "@string",      "@bitmap",    "@hyperloglog", "@geo",       "@stream",
+    "@pubsub",     "@admin",       "@fast",      "@slow",        "@blocking",  "@dangerous",
+    "@connection", "@transaction", "@scripting",
+};
+#define CATEGORY_COUNT (int)(sizeof(category_names) / sizeof(category_names[0]))
+
+static int category_index(const char *name)
+{
+    for (int i = 0; i < CATEGORY_COUNT; i++)
+        if (strcmp(category_names[i], name) == 0)
+            return i;
+    return -1;
+}
+
 static int command_categories(const command *cmd, const char **out)
 {
-    int n = 0;
+    static const struct {
+        const char *group, *category;
+    } group_categories[] = {
+        {"generic", "@keyspace"},
+        {"string", "@string"},
+        {"list", "@list"},
+        {"set", "@set"},
+        {"sorted_set", "@sortedset"},
+        {"hash", "@hash"},
+        {"bitmap", "@bitmap"},
+        {"pubsub", "@pubsub"},
+        {"connection", "@connection"},
+        {"transactions", "@transaction"},
+        {"scripting", "@scripting"},
+    };
     const char *group = cmd->group ? cmd->group : (cmd->parent ? cmd->parent->group : "server");
-    static char cat[8][32];
-    if (strcmp(group, "generic") == 0)
-        out[n++] = "@keyspace";
-    else if (strcmp(group, "server") != 0 && strcmp(group, "sentinel") != 0) {
-        snprintf(cat[0], sizeof(cat[0]), "@%s",
-                 strcmp(group, "sorted_set") == 0 ? "sortedset" : group);
-        out[n++] = cat[0];
-    }
+    unsigned int bits = 0;
+    for (size_t i = 0; i < sizeof(group_categories) / sizeof(group_categories[0]); i++)
+        if (strcmp(group, group_categories[i].group) == 0)
+            bits |= 1u << category_index(group_categories[i].category);
     if (cmd->flags & CMD_WRITE)
-        out[n++] = "@write";
+        bits |= 1u << category_index("@write");
     if (cmd->flags & CMD_READONLY)
-        out[n++] = "@read";
-    if (cmd->flags & CMD_ADMIN) {
-        out[n++] = "@admin";
-        out[n++] = "@dangerous";
-    }
+        bits |= 1u << category_index("@read");
+    if (cmd->flags & CMD_ADMIN)
+        bits |= 1u << category_index("@admin") | 1u << category_index("@dangerous");
     if (cmd->flags & CMD_PUBSUB)
-        out[n++] = "@pubsub";
+        bits |= 1u << category_index("@pubsub");
     if (cmd->flags & CMD_BLOCKING)
-        out[n++] = "@blocking";
-    out[n++] = (cmd->flags & CMD_FAST) ? "@fast" : "@slow";
+        bits |= 1u << category_index("@blocking");
+    bits |= 1u << category_index((cmd->flags & CMD_FAST) ? "@fast" : "@slow");
+    int n = 0;
+    for (int i = 0; i < CATEGORY_COUNT; i++)
+        if (bits & (1u << i))
+            out[n++] = category_names[i];
     return n;
 }
 
@@ -345,7 +383,7 @@ static void reply_command_info(client *c, const command *cmd)
     reply_int(c, cmd->first_key);
     reply_int(c, cmd->last_key);
     reply_int(c, cmd->key_step);
-    const char *cats[8];
+    const char *cats[CATEGORY_COUNT];
     int ncats = command_categories(cmd, cats);
     reply_set_len(c, ncats);
     for (int i = 0; i < ncats; i++)
@@ -420,7 +458,7 @@ static void command_info_command(client *c)
         if (cmd)
             reply_command_info(c, cmd);
         else
-            reply_nil_array(c);
+            reply_nil(c);
     }
 }
 
@@ -483,7 +521,7 @@ static void command_list_command(client *c)
             if (pattern)
                 match = util_glob_match(pattern, plen, cmd->fullname, strlen(cmd->fullname), 1);
             if (category) {
-                const char *cats[8];
+                const char *cats[CATEGORY_COUNT];
                 int nc = command_categories(cmd, cats);
                 match = 0;
                 for (int i = 0; i < nc; i++)
@@ -565,7 +603,7 @@ static command command_subcommands[] = {
      "Returns a count of commands.", "2.8.13"},
     {"docs", command_docs_command, -2, CMD_LOADING | CMD_STALE, 0, 0, 0, "server",
      "Returns documentary information about one, multiple or all commands.", "7.0.0"},
-    {"getkeys", command_getkeys_command, -3, CMD_LOADING | CMD_STALE, 0, 0, 0, "server",
+    {"getkeys", command_getkeys_command, -4, CMD_LOADING | CMD_STALE, 0, 0, 0, "server",
      "Extracts the key names from an arbitrary command.", "2.8.13"},
     {"help", command_help_command, 2, CMD_LOADING | CMD_STALE, 0, 0, 0, "server",
      "Returns helpful text about the different subcommands.", "5.0.0"},

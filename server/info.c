@@ -414,19 +414,19 @@ static buf info_stats(server *s, buf out)
     /* expire_cycle_cpu_milliseconds is left out: the expiry cycle does not
      * measure its own time.  Client eviction does not exist, and with the
      * noeviction policy the eviction loop never runs. */
-    out = buf_cat_printf(out,
-                         "expired_keys:%lld\r\n"
-                         "expired_stale_perc:%.2f\r\n"
-                         "expired_time_cap_reached_count:%lld\r\n"
-                         "evicted_keys:%lld\r\n"
-                         "evicted_clients:0\r\n"
-                         "total_eviction_exceeded_time:0\r\n"
-                         "current_eviction_exceeded_time:0\r\n"
-                         "keyspace_hits:%lld\r\n"
-                         "keyspace_misses:%lld\r\n",
-                         st->expiredkeys, st->expired_stale_perc * 100,
-                         st->expired_time_cap_reached, st->evictedkeys, st->keyspace_hits,
-                         st->keyspace_misses);
+    out =
+        buf_cat_printf(out,
+                       "expired_keys:%lld\r\n"
+                       "expired_stale_perc:%.2f\r\n"
+                       "expired_time_cap_reached_count:%lld\r\n"
+                       "evicted_keys:%lld\r\n"
+                       "evicted_clients:0\r\n"
+                       "total_eviction_exceeded_time:0\r\n"
+                       "current_eviction_exceeded_time:0\r\n"
+                       "keyspace_hits:%lld\r\n"
+                       "keyspace_misses:%lld\r\n",
+                       st->expiredkeys, st->expired_stale_perc * 100, st->expired_time_cap_reached,
+                       st->evictedkeys, st->keyspace_hits, st->keyspace_misses);
     /* Constants for features Keel does not have yet: pub/sub, fork()ed
      * saves, MIGRATE, writable replicas, active defrag, client tracking,
      * DUMP payload checks and I/O threads. */
@@ -598,6 +598,29 @@ static buf info_keyspace(server *s, buf out)
 
 /* -------------------------------------------------------------- sections */
 
+/* Replication as it stands for a primary with no replicas and no backlog:
+ * what sentinels and clients read to learn the role.  The replication
+ * module takes this section over when it arrives. */
+static buf info_replication(server *s, buf out)
+{
+    static char replid[41];
+    if (!replid[0])
+        util_random_hex(replid, 40);
+    return buf_cat_printf(out,
+                          "role:master\r\n"
+                          "connected_slaves:0\r\n"
+                          "master_failover_state:no-failover\r\n"
+                          "master_replid:%s\r\n"
+                          "master_replid2:0000000000000000000000000000000000000000\r\n"
+                          "master_repl_offset:0\r\n"
+                          "second_repl_offset:-1\r\n"
+                          "repl_backlog_active:0\r\n"
+                          "repl_backlog_size:1048576\r\n"
+                          "repl_backlog_first_byte_offset:0\r\n"
+                          "repl_backlog_histlen:0\r\n",
+                          replid);
+}
+
 typedef buf info_section_fn(server *s, buf out);
 
 enum { INFO_IN_DEFAULT = 1 };
@@ -614,6 +637,7 @@ static const struct {
     {"clients", NULL, "Clients", info_clients, INFO_IN_DEFAULT},
     {"memory", NULL, "Memory", info_memory, INFO_IN_DEFAULT},
     {"stats", NULL, "Stats", info_stats, INFO_IN_DEFAULT},
+    {"replication", NULL, "Replication", info_replication, INFO_IN_DEFAULT},
     {"cpu", NULL, "CPU", info_cpu, INFO_IN_DEFAULT},
     {"module_list", "modules", "Modules", info_modules, INFO_IN_DEFAULT},
     {"commandstats", NULL, "Commandstats", info_commandstats, 0},

@@ -304,13 +304,15 @@ def free_port():
 
 def keel_server_path():
     path = os.environ.get("KEEL_SERVER")
-    if not path:
-        here = os.path.dirname(os.path.abspath(__file__))
-        for cand in ("build/server/keel-server", "build-compat/server/keel-server"):
-            p = os.path.join(here, "..", "..", cand)
-            if os.access(p, os.X_OK):
-                path = os.path.normpath(p)
-                break
+    if not path:  # run by hand: the newest build/*/server/keel-server
+        root = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+        found = []
+        for d in os.listdir(root):
+            p = os.path.join(root, d, "server", "keel-server")
+            if d.startswith("build") and os.access(p, os.X_OK):
+                found.append((os.path.getmtime(p), p))
+        if found:
+            path = max(found)[1]
     if not path or not os.access(path, os.X_OK):
         raise SetupError("keel-server not found: set KEEL_SERVER (got %r)" % path)
     return path
