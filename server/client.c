@@ -13,6 +13,7 @@
 #include "server.h"
 
 #define CLIENT_READ_LEN (16 * 1024)
+#define CLIENT_BIG_ARG (32 * 1024)      /* bulks this big are read on their own */
 #define CLIENT_REPLY_SHRINK (64 * 1024) /* give back idle output buffers above this */
 
 static void client_on_readable(conn *cn);
@@ -171,11 +172,15 @@ static void client_on_readable(conn *cn)
     server *s = c->srv;
     size_t want = CLIENT_READ_LEN;
     /* A big bulk argument in progress: reserve its full size once, rather
-     * than growing the buffer 16 KB at a time. */
-    if (c->parser.need > want)
+     * than growing the buffer 16 KB at a time, and read exactly up to its
+     * end, so the pipeline behind it is not counted against the query
+     * buffer limit before the big command has run. */
+    int big_arg = c->parser.need >= CLIENT_BIG_ARG;
+    if (big_arg)
         want = c->parser.need;
     c->querybuf = buf_grow(c->querybuf, want);
-    ssize_t n = conn_read(cn, c->querybuf + buf_len(c->querybuf), buf_avail(c->querybuf));
+    size_t room = big_arg ? want : buf_avail(c->querybuf);
+    ssize_t n = conn_read(cn, c->querybuf + buf_len(c->querybuf), room);
     if (n < 0) {
         if (errno == EAGAIN || errno == EINTR)
             return;

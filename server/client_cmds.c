@@ -1,5 +1,6 @@
 /* client_cmds: the connection commands: PING, ECHO, SELECT, QUIT, RESET,
  * AUTH, HELLO and CLIENT (ID, GETNAME, SETNAME, LIST, INFO, KILL, REPLY). */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,10 @@ static void select_command(client *c)
     long long id;
     if (!util_str2ll(c->argv[1].ptr, c->argv[1].len, &id)) {
         reply_error(c, "ERR value is not an integer or out of range");
+        return;
+    }
+    if (id < INT_MIN || id > INT_MAX) {
+        reply_error(c, "ERR value is out of range, value must between -2147483648 and 2147483647");
         return;
     }
     if (db_select(c, id) != 0) {
@@ -78,8 +83,8 @@ static int password_equal(const char *given, size_t glen, const char *expected)
 static int client_try_auth(client *c, const resp_arg *user, const resp_arg *pass)
 {
     server *s = c->srv;
-    if (user && !arg_is(user, "default"))
-        return 0;
+    if (user && !(user->len == 7 && memcmp(user->ptr, "default", 7) == 0))
+        return 0; /* user names are case-sensitive */
     if (password_required(s) && !password_equal(pass->ptr, pass->len, s->cfg.requirepass))
         return 0;
     c->flags |= CLIENT_AUTHENTICATED;
@@ -393,7 +398,7 @@ static void client_kill_command(client *c)
             return;
         }
     }
-    if (user && !arg_is(user, "default")) {
+    if (user && !(user->len == 7 && memcmp(user->ptr, "default", 7) == 0)) {
         reply_errorf(c, "ERR No such user '%.*s'", (int)user->len, user->ptr);
         return;
     }

@@ -26,9 +26,13 @@ static const dict_type command_dict_type = {name_hash, name_equal, NULL, NULL};
 
 static command *const *all_tables(void)
 {
-    static command *const tables[] = {
-        string_commands, keyspace_commands, server_commands, config_commands,
-        client_commands, command_commands,  info_commands,   NULL};
+    static command *const tables[] = {string_commands, keyspace_commands,
+                                      server_commands, config_commands,
+                                      client_commands, command_commands,
+                                      info_commands,   multi_commands,
+                                      hash_commands,   list_commands,
+                                      set_commands,    zset_commands,
+                                      bitops_commands, NULL};
     return tables;
 }
 

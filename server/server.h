@@ -47,6 +47,22 @@ typedef struct kobj {
     void *ptr;
 } kobj;
 
+/* What generic code (free, COPY, lazy free, MEMORY) needs from each
+ * collection type; each type module defines one. */
+typedef struct obj_type_ops {
+    void (*free_value)(kobj *o);        /* free o->ptr, not o itself */
+    kobj *(*dup)(const kobj *o);        /* a deep copy (COPY) */
+    size_t (*length)(const kobj *o);    /* element count */
+    size_t (*mem_usage)(const kobj *o); /* bytes, approximate for big values */
+} obj_type_ops;
+
+extern const obj_type_ops list_type_ops; /* t_list.c */
+extern const obj_type_ops set_type_ops;  /* t_set.c */
+extern const obj_type_ops zset_type_ops; /* t_zset.c */
+extern const obj_type_ops hash_type_ops; /* t_hash.c */
+
+kobj *obj_dup(const kobj *o);                               /* deep copy of any type */
+size_t obj_length(const kobj *o);                           /* elements (1 for strings) */
 kobj *obj_create(int type, void *ptr);                      /* takes ownership of ptr */
 kobj *obj_create_string(const void *p, size_t len);         /* embstr or raw */
 kobj *obj_create_string_try_int(const void *p, size_t len); /* int when it round-trips */
@@ -72,8 +88,10 @@ size_t obj_mem_usage(const kobj *o);
 /* --------------------------------------------------------------- keyspace */
 
 typedef struct keel_db {
-    dict *keys;    /* buf -> kobj* */
-    dict *expires; /* buf (the same key pointer as in keys) -> ms time in v.s64 */
+    dict *keys;          /* buf -> kobj* */
+    dict *expires;       /* buf (the same key pointer as in keys) -> ms time in v.s64 */
+    dict *blocking_keys; /* blocking.c: key -> clients waiting on it */
+    dict *watched_keys;  /* multi.c: key -> clients WATCHing it */
     int id;
     long long avg_ttl; /* for INFO keyspace */
     unsigned long expires_cursor;
@@ -94,6 +112,15 @@ struct command;
 #define CLIENT_REPLY_OFF (1 << 7)       /* CLIENT REPLY OFF */
 #define CLIENT_REPLY_SKIP_NEXT (1 << 8) /* CLIENT REPLY SKIP: silence the next command */
 #define CLIENT_REPLY_SKIP (1 << 9)      /* silencing the current command */
+#define CLIENT_BLOCKED (1 << 10)        /* waiting in a blocking command */
+#define CLIENT_DIRTY_CAS (1 << 11)      /* a WATCHed key changed: EXEC fails */
+#define CLIENT_DIRTY_EXEC (1 << 12)     /* a command failed to queue: EXECABORT */
+#define CLIENT_IN_EXEC (1 << 13)        /* running EXEC's queue: never block */
+#define CLIENT_REPROCESSING (1 << 14)   /* re-running a command after unblocking */
+#define CLIENT_UNBLOCKED (1 << 15)      /* on the list to resume reading input */
+
+struct blocking_state;
+struct multi_state;
 
 typedef struct client {
     uint64_t id;
@@ -120,6 +147,9 @@ typedef struct client {
     buf reply; /* pending output; [reply_pos..] not yet written */
     size_t reply_pos;
     unsigned long long reply_bytes_total;
+
+    struct blocking_state *bstate; /* blocking.c, while CLIENT_BLOCKED */
+    struct multi_state *mstate;    /* multi.c: queued commands and watched keys */
 
     int64_t ctime_ms; /* connected at */
     int64_t last_interaction_ms;
@@ -195,6 +225,13 @@ typedef struct server_config {
     int lazyfree_lazy_expire;
     int maxmemory_samples;
     unsigned long long maxmemory;
+    long long hash_max_listpack_entries; /* compact encodings: see each type */
+    long long hash_max_listpack_value;
+    long long set_max_intset_entries;
+    long long zset_max_listpack_entries;
+    long long zset_max_listpack_value;
+    int list_max_listpack_size; /* >0 entries per node, -1..-5: 4..64 KB */
+    int list_compress_depth;
     char *config_file; /* absolute path, or NULL */
 } server_config;
 
@@ -203,7 +240,7 @@ typedef struct server_stats {
     long long numconnections;
     long long rejected_conn;
     long long expiredkeys;
-    double expired_stale_perc;    /* running average of the expired share in samples */
+    double expired_stale_perc; /* running average of the expired share in samples */
     long long expired_time_cap_reached;
     long long evictedkeys;
     long long keyspace_hits;
@@ -342,6 +379,44 @@ void db_signal_modified(client *c, keel_db *db, const void *key, size_t len);
 long long db_size(const keel_db *db);
 int db_swap(server *s, int id1, int id2);
 
+/* blocking.c: BLPOP, BLMOVE, BZPOPMIN ... wait here.
+ *
+ * A command that finds nothing to serve calls blocking_block() instead of
+ * replying.  When one of its keys is created (db_add of a list or sorted
+ * set) the command is run again from the top, in the order clients started
+ * waiting; it then either serves the client or blocks again.  Inside
+ * MULTI/EXEC, blocking_block() replies the timeout reply at once instead. */
+enum { BLOCK_REPLY_NIL_ARRAY, BLOCK_REPLY_NIL };
+/* timeout_ms: absolute unix time in ms, 0 = forever. */
+void blocking_block(client *c, int nkeys, const resp_arg *keys, int64_t timeout_ms,
+                    int timeout_reply);
+/* Parse a blocking timeout in seconds (fractions allowed), replying Redis's
+ * error on failure. Returns 1 and sets *timeout_ms (absolute, 0 = forever). */
+int blocking_get_timeout(client *c, const resp_arg *arg, int64_t *timeout_ms);
+void blocking_signal_key_ready(server *s, keel_db *db, const void *key, size_t len);
+void blocking_handle_ready_keys(server *s); /* serve clients whose keys got data */
+void blocking_process_unblocked(server *s); /* resume their pending input */
+enum { UNBLOCK_SERVED, UNBLOCK_TIMEOUT, UNBLOCK_ERROR, UNBLOCK_DISCONNECT };
+void blocking_unblock(client *c, int reason); /* timeout, CLIENT UNBLOCK, disconnect */
+void blocking_init_db(keel_db *db);
+void blocking_free_db(keel_db *db);
+void blocking_scan_db_for_ready_keys(server *s, keel_db *db); /* after SWAPDB */
+long long blocking_client_count(server *s);
+
+/* multi.c: MULTI/EXEC/DISCARD/WATCH/UNWATCH */
+int multi_queue_if_needed(client *c); /* 1 if the command was queued (or refused) */
+void multi_touch_key(server *s, keel_db *db, const void *key, size_t len);
+void multi_touch_all_keys(server *s, keel_db *db); /* FLUSHDB, FLUSHALL, SWAPDB */
+void multi_free_client(client *c);
+void multi_init_db(keel_db *db);
+void multi_free_db(keel_db *db);
+
+/* lazyfree.c: big values are freed by a background thread, so UNLINK of a
+ * million-member set or FLUSHALL ASYNC does not stall the event loop. */
+void lazyfree_free_object(kobj *o);                  /* frees now or hands over, by size */
+void lazyfree_free_dicts(dict *keys, dict *expires); /* FLUSHDB ASYNC */
+long long lazyfree_pending(void);
+
 /* notify.c: keyspace notifications (the events; delivery arrives with pub/sub) */
 enum {
     NOTIFY_KEYSPACE = 1 << 0,
@@ -373,6 +448,12 @@ extern command server_commands[];   /* server_cmds.c: PING, INFO, SELECT, FLUSHA
 extern command config_commands[];   /* config.c: CONFIG */
 extern command client_commands[];   /* client_cmds.c: CLIENT, AUTH, HELLO, QUIT */
 extern command command_commands[];  /* commands.c: COMMAND */
+extern command multi_commands[];    /* multi.c */
+extern command hash_commands[];     /* t_hash.c */
+extern command list_commands[];     /* t_list.c */
+extern command set_commands[];      /* t_set.c */
+extern command zset_commands[];     /* t_zset.c */
+extern command bitops_commands[];   /* bitops.c */
 extern command info_commands[];     /* info.c: INFO */
 
 #endif

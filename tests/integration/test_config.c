@@ -247,13 +247,16 @@ static void test_get_patterns(void **state)
 {
     (void)state;
     expect_pairs(cmd("CONFIG GET maxmemory*"), 2, "maxmemory", "0", "maxmemory-samples", "5");
-    expect_pairs(cmd("CONFIG GET *max*"), 4, "maxclients", "10000", "maxmemory", "0",
-                 "maxmemory-samples", "5", "proto-max-bulk-len", "536870912");
+    expect_pairs(cmd("CONFIG GET *max-bulk*"), 1, "proto-max-bulk-len", "536870912");
+    /* aliases match too, as in Redis 7.0 */
+    expect_pairs(cmd("CONFIG GET *-max-*-entries"), 5, "hash-max-listpack-entries", "512",
+                 "hash-max-ziplist-entries", "512", "set-max-intset-entries", "512",
+                 "zset-max-listpack-entries", "128", "zset-max-ziplist-entries", "128");
     expect_pairs(cmd("CONFIG GET h?"), 1, "hz", "10");
     expect_pairs(cmd("CONFIG GET lazyfree-lazy-[ue]*"), 3, "lazyfree-lazy-user-del", "no",
                  "lazyfree-lazy-user-flush", "no", "lazyfree-lazy-expire", "no");
     /* several patterns in one call, duplicates folded */
-    expect_pairs(cmd("CONFIG GET hz tcp-keepalive hz h*"), 2, "hz", "10", "tcp-keepalive", "300");
+    expect_pairs(cmd("CONFIG GET hz tcp-keepalive hz h?"), 2, "hz", "10", "tcp-keepalive", "300");
     /* an exact name keeps the request's spelling; glob matches are case-insensitive */
     expect_pairs(cmd("CONFIG GET HZ"), 1, "HZ", "10");
     expect_pairs(cmd("CONFIG GET TCP-KEEP*"), 1, "tcp-keepalive", "300");
