@@ -75,6 +75,8 @@ void client_free(client *c)
     if (s->current_client == c)
         s->current_client = NULL;
     client_unlink_pending(c);
+    blocking_unblock(c, UNBLOCK_DISCONNECT);
+    multi_free_client(c);
     if (c->prev)
         c->prev->next = c->next;
     else
@@ -106,6 +108,38 @@ void client_free_async(client *c)
     }
 }
 
+/* ------------------------------------------------------------ client_vec */
+
+void client_vec_push(client_vec *cv, client *c)
+{
+    if (cv->len == cv->cap) {
+        cv->cap = cv->cap ? cv->cap * 2 : 4;
+        cv->v = realloc(cv->v, cv->cap * sizeof(client *));
+        if (!cv->v)
+            abort();
+    }
+    cv->v[cv->len++] = c;
+}
+
+int client_vec_remove(client_vec *cv, client *c)
+{
+    for (size_t i = 0; i < cv->len; i++) {
+        if (cv->v[i] == c) {
+            memmove(cv->v + i, cv->v + i + 1, (cv->len - i - 1) * sizeof(client *));
+            cv->len--;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+void client_vec_free(client_vec *cv)
+{
+    free(cv->v);
+    cv->v = NULL;
+    cv->len = cv->cap = 0;
+}
+
 /* ------------------------------------------------------------------ input */
 
 void client_reset_command(client *c)
@@ -119,7 +153,7 @@ void client_process_input(client *c)
 {
     server *s = c->srv;
     c->flags |= CLIENT_PROTECTED;
-    while (!(c->flags & (CLIENT_CLOSE_AFTER_REPLY | CLIENT_CLOSE_ASAP))) {
+    while (!(c->flags & (CLIENT_CLOSE_AFTER_REPLY | CLIENT_CLOSE_ASAP | CLIENT_BLOCKED))) {
         size_t avail = buf_len(c->querybuf) - c->qb_pos;
         if (avail == 0)
             break;
@@ -149,6 +183,9 @@ void client_process_input(client *c)
             c->flags &= ~CLIENT_REPLY_SKIP;
             if (c->flags & CLIENT_REPLY_SKIP_NEXT)
                 c->flags = (c->flags & ~CLIENT_REPLY_SKIP_NEXT) | CLIENT_REPLY_SKIP;
+            /* Clients blocked on keys this command filled are served now,
+             * before the next pipelined command, as Redis does. */
+            blocking_handle_ready_keys(s);
             client_reset_command(c);
         }
         c->qb_pos += consumed;

@@ -50,6 +50,7 @@ static void quit_command(client *c)
 
 static void reset_command(client *c)
 {
+    multi_free_client(c);
     c->db = &c->srv->db[0];
     c->resp = 2;
     c->flags &= ~(CLIENT_REPLY_OFF | CLIENT_MULTI);
@@ -241,6 +242,10 @@ static buf client_info_line(buf out, client *c)
     int f = 0;
     if (c->flags & CLIENT_MULTI)
         flags[f++] = 'x';
+    if (c->flags & CLIENT_BLOCKED)
+        flags[f++] = 'b';
+    if (c->flags & CLIENT_DIRTY_CAS)
+        flags[f++] = 'd';
     if (c->flags & CLIENT_CLOSE_AFTER_REPLY)
         flags[f++] = 'c';
     if (c->flags & CLIENT_CLOSE_ASAP)
@@ -441,6 +446,41 @@ static void client_reply_command(client *c)
     }
 }
 
+/* CLIENT UNBLOCK id [TIMEOUT|ERROR]: end another client's blocking wait,
+ * as if it had timed out (the default) or with an error. */
+static void client_unblock_command(client *c)
+{
+    long long id;
+    if (!util_str2ll(c->argv[2].ptr, c->argv[2].len, &id)) {
+        reply_error_not_int(c);
+        return;
+    }
+    int as_error = 0;
+    if (c->argc == 4) {
+        if (arg_is(&c->argv[3], "error"))
+            as_error = 1;
+        else if (!arg_is(&c->argv[3], "timeout")) {
+            reply_error(c, "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+            return;
+        }
+    } else if (c->argc > 4) {
+        reply_error_syntax(c);
+        return;
+    }
+    for (client *o = c->srv->clients; o; o = o->next) {
+        if (o->id != (uint64_t)id || !(o->flags & CLIENT_BLOCKED))
+            continue;
+        if (as_error)
+            reply_error(o, "UNBLOCKED client unblocked via CLIENT UNBLOCK");
+        else
+            blocking_reply_timeout_of(o);
+        blocking_unblock(o, as_error ? UNBLOCK_ERROR : UNBLOCK_TIMEOUT);
+        reply_int(c, 1);
+        return;
+    }
+    reply_int(c, 0);
+}
+
 static void client_help_command(client *c)
 {
     static const char *help[] = {"GETNAME",
@@ -473,6 +513,8 @@ static void client_help_command(client *c)
                                  "    Control the replies sent to the current connection.",
                                  "SETNAME <name>",
                                  "    Assign the name <name> to the current connection.",
+                                 "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+                                 "    Unblock the specified blocked client.",
                                  NULL};
     reply_help(c, help);
 }
@@ -494,6 +536,8 @@ static command client_subcommands[] = {
      "Lists open connections.", "2.4.0"},
     {"reply", client_reply_command, 3, CONN_FLAGS, 0, 0, 0, "connection",
      "Instructs the server whether to reply to commands.", "3.2.0"},
+    {"unblock", client_unblock_command, -3, CMD_ADMIN | CONN_FLAGS, 0, 0, 0, "connection",
+     "Unblock a client blocked in a blocking command from a different connection.", "5.0.0"},
     {"setname", client_setname_command, 3, CONN_FLAGS, 0, 0, 0, "connection",
      "Sets the connection name.", "2.6.9"},
     {0},

@@ -211,13 +211,19 @@ void command_call(client *c)
 {
     server *s = c->srv;
     const command *cmd = commands_lookup(s, c->argv[0].ptr, c->argv[0].len);
+    /* Inside MULTI, a command that cannot even be queued dooms the EXEC. */
+    int in_multi = (c->flags & CLIENT_MULTI) != 0;
     if (!cmd) {
+        if (in_multi)
+            c->flags |= CLIENT_DIRTY_EXEC;
         reply_unknown_command(c);
         return;
     }
     if (cmd->subcommands && c->argc >= 2) {
         const command *sub = subcommand_lookup(cmd, &c->argv[1]);
         if (!sub) {
+            if (in_multi)
+                c->flags |= CLIENT_DIRTY_EXEC;
             reply_unknown_subcommand(c);
             return;
         }
@@ -226,6 +232,8 @@ void command_call(client *c)
     c->cmd = cmd;
     if (!arity_ok(cmd, c->argc)) {
         ((command *)cmd)->rejected_calls++;
+        if (in_multi)
+            c->flags |= CLIENT_DIRTY_EXEC;
         reply_error_arity(c);
         return;
     }
@@ -234,6 +242,8 @@ void command_call(client *c)
         reply_error(c, "NOAUTH Authentication required.");
         return;
     }
+    if (multi_queue_if_needed(c))
+        return;
 
     long long dirty = s->stats.dirty;
     uint64_t start = util_monotonic_us();

@@ -86,6 +86,8 @@ void db_init_all(server *s)
         s->db[i].keys = dict_create(&keyspace_dict_type);
         s->db[i].expires = dict_create(&expires_dict_type);
         s->db[i].id = i;
+        blocking_init_db(&s->db[i]);
+        multi_init_db(&s->db[i]);
     }
 }
 
@@ -96,6 +98,8 @@ void db_free_all(server *s)
     for (int i = 0; i < s->cfg.databases; i++) {
         dict_release(s->db[i].expires);
         dict_release(s->db[i].keys);
+        blocking_free_db(&s->db[i]);
+        multi_free_db(&s->db[i]);
     }
     free(s->db);
     s->db = NULL;
@@ -155,8 +159,12 @@ int db_key_is_expired(server *s, keel_db *db, const void *key, size_t len)
 static void db_expire_key(server *s, keel_db *db, const void *key, size_t len)
 {
     buf k = buf_new(key, len); /* key may point into the entry we delete */
-    db_delete(NULL, db, k, len);
+    if (s->cfg.lazyfree_lazy_expire)
+        db_delete_async(NULL, db, k, len);
+    else
+        db_delete(NULL, db, k, len);
     s->stats.expiredkeys++;
+    multi_touch_key(s, db, k, len);
     notify_keyspace_event(s, NOTIFY_EXPIRED, "expired", k, len, db->id);
     resp_arg argv[2] = {{"DEL", 3}, {k, len}};
     propagate_command(s, db->id, 2, argv);
@@ -311,6 +319,10 @@ void db_add(keel_db *db, const void *key, size_t len, kobj *val)
     buf k = buf_new(key, len);
     if (dict_add(db->keys, k, val) != DICT_OK)
         abort(); /* callers check for absence first: a duplicate is a bug */
+    /* Only a new list or sorted set can end a blocked client's wait: a
+     * client blocks only while its keys are missing. */
+    if (val->type == OBJ_LIST || val->type == OBJ_ZSET)
+        blocking_signal_key_ready(NULL, db, k, len);
 }
 
 void db_overwrite(keel_db *db, const void *key, size_t len, kobj *val)
@@ -349,20 +361,41 @@ int db_delete(client *c, keel_db *db, const void *key, size_t len)
 
 int db_delete_async(client *c, keel_db *db, const void *key, size_t len)
 {
-    /* Strings free in constant time; collection types bring background freeing. */
-    return db_delete(c, db, key, len);
+    key_probe p;
+    buf k = probe_init(&p, key, len);
+    if (dict_size(db->expires))
+        dict_delete(db->expires, k);
+    dict_entry *e = dict_unlink(db->keys, k);
+    probe_release(&p);
+    if (!e)
+        return 0;
+    kobj *val = e->v.val;
+    e->v.val = NULL;
+    dict_free_unlinked(db->keys, e);
+    lazyfree_free_object(val);
+    return 1;
 }
 
-long long db_flush(server *s, int dbid)
+long long db_flush(server *s, int dbid, int async)
 {
     long long removed = 0;
     int from = dbid < 0 ? 0 : dbid, to = dbid < 0 ? s->cfg.databases - 1 : dbid;
     for (int i = from; i <= to; i++) {
-        removed += db_size(&s->db[i]);
-        dict_empty(s->db[i].expires);
-        dict_empty(s->db[i].keys);
-        s->db[i].avg_ttl = 0;
-        s->db[i].expires_cursor = 0;
+        keel_db *db = &s->db[i];
+        multi_touch_all_keys(s, db, NULL);
+        removed += db_size(db);
+        if (async && db_size(db) > 0) {
+            /* The whole table goes to the background thread; a fresh one
+             * takes its place at once. */
+            lazyfree_free_dicts(db->keys, db->expires);
+            db->keys = dict_create(&keyspace_dict_type);
+            db->expires = dict_create(&expires_dict_type);
+        } else {
+            dict_empty(db->expires);
+            dict_empty(db->keys);
+        }
+        db->avg_ttl = 0;
+        db->expires_cursor = 0;
     }
     return removed;
 }
@@ -372,6 +405,8 @@ int db_swap(server *s, int id1, int id2)
     if (id1 < 0 || id1 >= s->cfg.databases || id2 < 0 || id2 >= s->cfg.databases)
         return -1;
     keel_db *a = &s->db[id1], *b = &s->db[id2];
+    multi_touch_all_keys(s, a, b);
+    multi_touch_all_keys(s, b, a);
     /* Clients keep pointing at their database number; the data moves. */
     dict *k = a->keys, *e = a->expires;
     long long ttl = a->avg_ttl;
@@ -382,11 +417,13 @@ int db_swap(server *s, int id1, int id2)
     b->expires = e;
     b->avg_ttl = ttl;
     a->expires_cursor = b->expires_cursor = 0;
+    /* Clients blocked in either database may now find their keys. */
+    blocking_scan_db_for_ready_keys(s, a);
+    blocking_scan_db_for_ready_keys(s, b);
     return 0;
 }
 
 void db_signal_modified(client *c, keel_db *db, const void *key, size_t len)
 {
-    /* The hook WATCH and blocked clients attach to; nothing listens yet. */
-    (void)c, (void)db, (void)key, (void)len;
+    multi_touch_key(c ? c->srv : NULL, db, key, len);
 }

@@ -240,17 +240,18 @@ static buf info_clients(server *s, buf out)
         if (pending > max_out)
             max_out = pending;
     }
-    /* No blocking commands, client tracking or cluster bus exist yet. */
+    /* No client tracking or cluster bus exist yet. */
     return buf_cat_printf(out,
                           "connected_clients:%lu\r\n"
                           "cluster_connections:0\r\n"
                           "maxclients:%u\r\n"
                           "client_recent_max_input_buffer:%zu\r\n"
                           "client_recent_max_output_buffer:%zu\r\n"
-                          "blocked_clients:0\r\n"
+                          "blocked_clients:%lld\r\n"
                           "tracking_clients:0\r\n"
-                          "clients_in_timeout_table:0\r\n",
-                          s->client_count, (unsigned)s->cfg.maxclients, max_in, max_out);
+                          "clients_in_timeout_table:%lld\r\n",
+                          s->client_count, (unsigned)s->cfg.maxclients, max_in, max_out,
+                          blocking_client_count(s), blocking_client_count(s));
 }
 
 /* ---------------------------------------------------------------- Memory */
@@ -377,9 +378,9 @@ static buf info_memory(server *s, buf out)
                           "mem_aof_buffer:0\r\n"
                           "mem_allocator:libc\r\n"
                           "active_defrag_running:0\r\n"
-                          "lazyfree_pending_objects:0\r\n"
-                          "lazyfreed_objects:0\r\n",
-                          clients_mem);
+                          "lazyfree_pending_objects:%lld\r\n"
+                          "lazyfreed_objects:%lld\r\n",
+                          clients_mem, lazyfree_pending(), lazyfree_freed());
 }
 
 /* ----------------------------------------------------------------- Stats */

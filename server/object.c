@@ -81,18 +81,40 @@ void obj_incr_ref(kobj *o)
     o->refcount++;
 }
 
+static const obj_type_ops *obj_ops(int type)
+{
+    switch (type) {
+    case OBJ_LIST: return &list_type_ops;
+    case OBJ_SET: return &set_type_ops;
+    case OBJ_ZSET: return &zset_type_ops;
+    case OBJ_HASH: return &hash_type_ops;
+    default: return NULL;
+    }
+}
+
 static void obj_free(kobj *o)
 {
-    switch (o->type) {
-    case OBJ_STRING:
+    if (o->type == OBJ_STRING) {
         if (o->encoding == ENC_RAW)
             buf_free(o->ptr);
-        break;
-    default:
-        /* Collection types bring their own free functions with them. */
-        break;
+    } else {
+        obj_ops(o->type)->free_value(o);
     }
     free(o);
+}
+
+kobj *obj_dup(const kobj *o)
+{
+    if (o->type == OBJ_STRING)
+        return obj_dup_string(o);
+    return obj_ops(o->type)->dup(o);
+}
+
+size_t obj_length(const kobj *o)
+{
+    if (o->type == OBJ_STRING)
+        return 1;
+    return obj_ops(o->type)->length(o);
 }
 
 void obj_decr_ref(kobj *o)
@@ -103,7 +125,8 @@ void obj_decr_ref(kobj *o)
 
 void obj_free_value(void *o)
 {
-    obj_decr_ref(o);
+    if (o) /* NULL: the value was taken out (lazy free) before the entry went */
+        obj_decr_ref(o);
 }
 
 buf obj_string_make_raw(kobj *o)
@@ -215,6 +238,8 @@ size_t obj_mem_usage(const kobj *o)
             n += buf_embed_size(buf_len(o->ptr));
         else if (o->encoding == ENC_RAW)
             n += buf_alloc_size(o->ptr);
+    } else {
+        n += obj_ops(o->type)->mem_usage(o);
     }
     return n;
 }

@@ -217,6 +217,8 @@ static void server_before_sleep(struct ev_loop *loop, ev_prepare *w, int revents
     server_update_time(s);
     obj_update_lru_clock(s->mstime);
     db_active_expire_cycle(s, 1);
+    blocking_handle_ready_keys(s);
+    blocking_process_unblocked(s);
     client_flush_pending(s);
 }
 
@@ -311,6 +313,7 @@ void server_run(server *s)
 
 void server_free(server *s)
 {
+    lazyfree_drain();
     while (s->clients)
         client_free(s->clients);
     server_close_listeners(s);

@@ -121,6 +121,13 @@ struct command;
 
 struct blocking_state;
 struct multi_state;
+struct client;
+
+/* A growable array of clients, in insertion order (waiters on a key). */
+typedef struct client_vec {
+    struct client **v;
+    size_t len, cap;
+} client_vec;
 
 typedef struct client {
     uint64_t id;
@@ -305,6 +312,9 @@ void client_free_async(client *c);
 void client_flush_pending(server *s);
 void client_process_input(client *c);
 void client_reset_command(client *c);
+void client_vec_push(client_vec *cv, client *c);
+int client_vec_remove(client_vec *cv, client *c); /* 1 if it was there; keeps order */
+void client_vec_free(client_vec *cv);
 
 void reply_ok(client *c);
 void reply_simple(client *c, const char *s);
@@ -367,7 +377,7 @@ void db_overwrite(keel_db *db, const void *key, size_t len,
 void db_set(client *c, keel_db *db, const void *key, size_t len, kobj *val, int keep_ttl);
 int db_delete(client *c, keel_db *db, const void *key, size_t len); /* 1 if deleted */
 int db_delete_async(client *c, keel_db *db, const void *key, size_t len);
-long long db_flush(server *s, int dbid);                         /* -1: all; returns keys removed */
+long long db_flush(server *s, int dbid, int async);              /* -1: all; returns keys removed */
 int64_t db_get_expire(keel_db *db, const void *key, size_t len); /* -1 if none */
 void db_set_expire(client *c, keel_db *db, const void *key, size_t len, int64_t when_ms);
 int db_remove_expire(keel_db *db, const void *key, size_t len); /* 1 if there was one */
@@ -398,6 +408,7 @@ void blocking_handle_ready_keys(server *s); /* serve clients whose keys got data
 void blocking_process_unblocked(server *s); /* resume their pending input */
 enum { UNBLOCK_SERVED, UNBLOCK_TIMEOUT, UNBLOCK_ERROR, UNBLOCK_DISCONNECT };
 void blocking_unblock(client *c, int reason); /* timeout, CLIENT UNBLOCK, disconnect */
+void blocking_reply_timeout_of(client *c);    /* the reply a timeout would give */
 void blocking_init_db(keel_db *db);
 void blocking_free_db(keel_db *db);
 void blocking_scan_db_for_ready_keys(server *s, keel_db *db); /* after SWAPDB */
@@ -406,7 +417,9 @@ long long blocking_client_count(server *s);
 /* multi.c: MULTI/EXEC/DISCARD/WATCH/UNWATCH */
 int multi_queue_if_needed(client *c); /* 1 if the command was queued (or refused) */
 void multi_touch_key(server *s, keel_db *db, const void *key, size_t len);
-void multi_touch_all_keys(server *s, keel_db *db); /* FLUSHDB, FLUSHALL, SWAPDB */
+/* Before a database is emptied (FLUSHDB, FLUSHALL) or swapped: WATCHers of
+ * keys that exist in `emptied`, or in `replaced_with` (SWAPDB), see a change. */
+void multi_touch_all_keys(server *s, keel_db *emptied, keel_db *replaced_with);
 void multi_free_client(client *c);
 void multi_init_db(keel_db *db);
 void multi_free_db(keel_db *db);
@@ -416,6 +429,8 @@ void multi_free_db(keel_db *db);
 void lazyfree_free_object(kobj *o);                  /* frees now or hands over, by size */
 void lazyfree_free_dicts(dict *keys, dict *expires); /* FLUSHDB ASYNC */
 long long lazyfree_pending(void);
+long long lazyfree_freed(void); /* values freed in the background so far */
+void lazyfree_drain(void);      /* wait for the background frees (shutdown) */
 
 /* notify.c: keyspace notifications (the events; delivery arrives with pub/sub) */
 enum {

@@ -11,38 +11,45 @@ static void dbsize_command(client *c)
     reply_int(c, db_size(c->db));
 }
 
-/* FLUSHDB and FLUSHALL take an optional ASYNC or SYNC.  Returns 0 and
- * replies with the error if the argument is bad. */
-static int flush_parse_flags(client *c)
+/* FLUSHDB and FLUSHALL take an optional ASYNC or SYNC; without either,
+ * lazyfree-lazy-user-flush decides.  Returns 0 (after replying) if the
+ * argument is bad, else 1 with *async set. */
+static int flush_parse_flags(client *c, int *async)
 {
+    *async = c->srv->cfg.lazyfree_lazy_user_flush;
     if (c->argc > 2) {
         reply_error_syntax(c);
         return 0;
     }
-    if (c->argc == 2 && !arg_is(&c->argv[1], "async") && !arg_is(&c->argv[1], "sync")) {
-        reply_error_syntax(c);
-        return 0;
+    if (c->argc == 2) {
+        if (arg_is(&c->argv[1], "async"))
+            *async = 1;
+        else if (arg_is(&c->argv[1], "sync"))
+            *async = 0;
+        else {
+            reply_error_syntax(c);
+            return 0;
+        }
     }
     return 1;
 }
 
 static void flushdb_command(client *c)
 {
-    if (!flush_parse_flags(c))
+    int async;
+    if (!flush_parse_flags(c, &async))
         return;
-    long long removed = db_flush(c->srv, c->db->id);
-    db_signal_modified(c, c->db, NULL, 0);
+    long long removed = db_flush(c->srv, c->db->id, async);
     c->srv->stats.dirty += removed + 1;
     reply_ok(c);
 }
 
 static void flushall_command(client *c)
 {
-    if (!flush_parse_flags(c))
+    int async;
+    if (!flush_parse_flags(c, &async))
         return;
-    long long removed = db_flush(c->srv, -1);
-    for (int i = 0; i < c->srv->cfg.databases; i++)
-        db_signal_modified(c, &c->srv->db[i], NULL, 0);
+    long long removed = db_flush(c->srv, -1, async);
     c->srv->stats.dirty += removed + 1;
     reply_ok(c);
 }
@@ -63,8 +70,6 @@ static void swapdb_command(client *c)
         return;
     }
     db_swap(c->srv, (int)a, (int)b);
-    db_signal_modified(c, &c->srv->db[a], NULL, 0);
-    db_signal_modified(c, &c->srv->db[b], NULL, 0);
     c->srv->stats.dirty++;
     reply_ok(c);
 }
