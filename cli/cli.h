@@ -73,7 +73,7 @@ enum cli_style {
 };
 
 /* cli_output.c */
-void cli_die_oom(void);
+__attribute__((noreturn)) void cli_die_oom(void);
 void *cli_xrealloc(void *p, size_t n);
 char *cli_xstrdup(const char *s);
 void cli_out_cat(struct cli_out *o, const void *p, size_t n);

@@ -32,8 +32,8 @@ typedef struct dict_entry {
 typedef struct dict_type {
     uint64_t (*hash)(const void *key);
     int (*key_equal)(const void *a, const void *b); /* 1 if equal; NULL: pointer equality */
-    void (*key_free)(void *key);                     /* NULL: not freed */
-    void (*val_free)(void *val);                     /* NULL: not freed */
+    void (*key_free)(void *key);                    /* NULL: not freed */
+    void (*val_free)(void *val);                    /* NULL: not freed */
 } dict_type;
 
 typedef struct dict {
@@ -41,8 +41,8 @@ typedef struct dict {
     dict_entry **table[2];
     unsigned long size[2]; /* buckets, power of two (0 = unallocated) */
     unsigned long used[2];
-    long rehash_idx;       /* -1 when not rehashing */
-    int pause_rehash;      /* >0 while safe iterators are live */
+    long rehash_idx;  /* -1 when not rehashing */
+    int pause_rehash; /* >0 while safe iterators are live */
 } dict;
 
 typedef struct dict_iter {
@@ -57,11 +57,13 @@ typedef void dict_scan_fn(void *privdata, const dict_entry *e);
 
 dict *dict_create(const dict_type *type);
 void dict_release(dict *d);
-void dict_empty(dict *d);                          /* remove and free everything */
+void dict_empty(dict *d); /* remove and free everything */
 
-int dict_add(dict *d, void *key, void *val);       /* DICT_ERR if key exists */
-dict_entry *dict_add_raw(dict *d, void *key, dict_entry **existing); /* NULL + *existing if present */
-int dict_replace(dict *d, void *key, void *val);   /* 1 if added, 0 if value replaced (old freed, key not) */
+int dict_add(dict *d, void *key, void *val); /* DICT_ERR if key exists */
+dict_entry *dict_add_raw(dict *d, void *key,
+                         dict_entry **existing); /* NULL + *existing if present */
+int dict_replace(dict *d, void *key,
+                 void *val); /* 1 if added, 0 if value replaced (old freed, key not) */
 dict_entry *dict_find(dict *d, const void *key);
 void *dict_fetch_value(dict *d, const void *key);  /* NULL if absent */
 int dict_delete(dict *d, const void *key);         /* DICT_OK or DICT_ERR; frees key and value */
@@ -71,12 +73,12 @@ void dict_free_unlinked(dict *d, dict_entry *e);   /* frees key, value (by type)
 unsigned long dict_size(const dict *d);
 unsigned long dict_buckets(const dict *d);
 int dict_is_rehashing(const dict *d);
-int dict_expand(dict *d, unsigned long size);      /* pre-size for size elements */
-int dict_rehash_steps(dict *d, int n);              /* 1 if more rehashing remains */
-int dict_rehash_ms(dict *d, int ms);                /* returns buckets moved */
-void dict_set_resize_enabled(int enabled);          /* off while a fork child shares memory */
+int dict_expand(dict *d, unsigned long size); /* pre-size for size elements */
+int dict_rehash_steps(dict *d, int n);        /* 1 if more rehashing remains */
+int dict_rehash_ms(dict *d, int ms);          /* returns buckets moved */
+void dict_set_resize_enabled(int enabled);    /* off while a fork child shares memory */
 
-dict_entry *dict_random_entry(dict *d);             /* NULL if empty */
+dict_entry *dict_random_entry(dict *d); /* NULL if empty */
 /* Up to count entries from a random region: cheap sampling for active expiry and eviction. */
 unsigned int dict_sample(dict *d, dict_entry **out, unsigned int count);
 
@@ -89,6 +91,6 @@ unsigned long dict_scan(dict *d, unsigned long cursor, dict_scan_fn *fn, void *p
 void dict_set_hash_seed(const uint8_t seed[16]);
 uint64_t dict_hash_bytes(const void *p, size_t len);
 uint64_t dict_hash_bytes_nocase(const void *p, size_t len);
-size_t dict_mem_usage(const dict *d);              /* tables + entries, not keys or values */
+size_t dict_mem_usage(const dict *d); /* tables + entries, not keys or values */
 
 #endif

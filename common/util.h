@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define LL_STR_SIZE 21   /* "-9223372036854775808" + NUL */
+#define LL_STR_SIZE 21 /* "-9223372036854775808" + NUL */
 #define D_STR_SIZE 128
 
 /* Strict: no spaces, no '+', no leading zeros (except "0"), no overflow.
@@ -16,7 +16,7 @@ int util_str2ull(const char *s, size_t len, unsigned long long *out);
 /* strtold-based: rejects empty input, leading/trailing spaces and NaN; "inf" accepted. */
 int util_str2ld(const char *s, size_t len, long double *out);
 int util_str2d(const char *s, size_t len, double *out);
-int util_ll2str(char *dst, size_t size, long long v);          /* length written */
+int util_ll2str(char *dst, size_t size, long long v); /* length written */
 int util_ull2str(char *dst, size_t size, unsigned long long v);
 /* Doubles as Redis prints them: "inf", "-inf", integers without ".0" when exact, else %.17g. */
 int util_d2str(char *dst, size_t size, double v);
@@ -32,9 +32,9 @@ int util_glob_is_literal(const char *pat, size_t plen);
 
 uint64_t util_crc64(uint64_t crc, const void *p, size_t len); /* Jones polynomial, as RDB */
 
-int64_t util_ustime(void);          /* wall clock, microseconds */
-int64_t util_mstime(void);          /* wall clock, milliseconds */
-uint64_t util_monotonic_us(void);   /* CLOCK_MONOTONIC, microseconds */
+int64_t util_ustime(void);                   /* wall clock, microseconds */
+int64_t util_mstime(void);                   /* wall clock, milliseconds */
+uint64_t util_monotonic_us(void);            /* CLOCK_MONOTONIC, microseconds */
 void util_random_bytes(void *p, size_t len); /* /dev/urandom, with a fallback */
 void util_random_hex(char *dst, size_t len); /* len hex chars + NUL (dst has len+1) */
 

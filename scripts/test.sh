@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds Keel twice (Release, and Asan = ASan+UBSan)
+# Installs what is missing, runs the static checks (scripts/lint.sh), builds Keel twice (Release, and Asan = ASan+UBSan)
 # and runs every test (ctest: unit, integration, compat and differential
 # tests against redis-server) in both builds.  Exit code 0 only if all pass.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
+bash scripts/lint.sh
 
 for type in Release Asan; do
     echo "=== $type build ==="

@@ -13,13 +13,13 @@ typedef struct intset intset;
 
 intset *intset_new(void);
 void intset_free(intset *is);
-intset *intset_add(intset *is, int64_t value, int *added);   /* may move is */
+intset *intset_add(intset *is, int64_t value, int *added); /* may move is */
 intset *intset_remove(intset *is, int64_t value, int *removed);
-int intset_find(const intset *is, int64_t value);             /* 1 if present */
+int intset_find(const intset *is, int64_t value);               /* 1 if present */
 int intset_get(const intset *is, uint32_t pos, int64_t *value); /* 1 if pos < length */
-int64_t intset_random(const intset *is);                      /* is must not be empty */
+int64_t intset_random(const intset *is);                        /* is must not be empty */
 uint32_t intset_len(const intset *is);
-size_t intset_bytes(const intset *is);                        /* blob size (RDB) */
+size_t intset_bytes(const intset *is); /* blob size (RDB) */
 int64_t intset_max(const intset *is);
 int64_t intset_min(const intset *is);
 intset *intset_dup(const intset *is);

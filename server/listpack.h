@@ -27,16 +27,16 @@ typedef struct lp_entry {
     long long lval;
 } lp_entry;
 
-unsigned char *lp_new(size_t capacity);  /* empty; capacity is a hint */
+unsigned char *lp_new(size_t capacity); /* empty; capacity is a hint */
 void lp_free(unsigned char *lp);
 size_t lp_bytes(const unsigned char *lp);
-unsigned long lp_length(const unsigned char *lp);  /* number of entries */
+unsigned long lp_length(const unsigned char *lp); /* number of entries */
 
 unsigned char *lp_first(unsigned char *lp);
 unsigned char *lp_last(unsigned char *lp);
 unsigned char *lp_next(unsigned char *lp, unsigned char *p);
 unsigned char *lp_prev(unsigned char *lp, unsigned char *p);
-unsigned char *lp_seek(unsigned char *lp, long index);  /* negative: from the end */
+unsigned char *lp_seek(unsigned char *lp, long index); /* negative: from the end */
 
 /* Read the entry at p into e. */
 void lp_get(const unsigned char *p, lp_entry *e);
