@@ -77,6 +77,7 @@ void client_free(client *c)
     client_unlink_pending(c);
     blocking_unblock(c, UNBLOCK_DISCONNECT);
     multi_free_client(c);
+    pubsub_free_client(c);
     if (c->prev)
         c->prev->next = c->next;
     else
@@ -323,6 +324,35 @@ static inline void client_mark_pending(client *c)
     c->srv->pending_writes = c;
 }
 
+/* client-output-buffer-limit: a client whose unsent output passes the hard
+ * limit, or stays above the soft limit for the soft seconds, is closed
+ * (before the loop sleeps), so a slow reader cannot grow memory without
+ * bound.  Checked before each reply is added. */
+static void client_check_output_limit(client *c)
+{
+    server *s = c->srv;
+    int cls = c->pstate && pubsub_client_subscriptions(c) ? OBUF_PUBSUB : OBUF_NORMAL;
+    unsigned long long hard = s->cfg.obuf_limits[cls].hard, soft = s->cfg.obuf_limits[cls].soft;
+    if (!hard && !soft)
+        return;
+    unsigned long long used = buf_len(c->reply) - c->reply_pos;
+    int over = hard && used >= hard;
+    if (!over && soft && used >= soft) {
+        if (!c->obuf_soft_since_ms)
+            c->obuf_soft_since_ms = s->mstime;
+        else if (s->mstime - c->obuf_soft_since_ms >= s->cfg.obuf_limits[cls].soft_seconds * 1000)
+            over = 1;
+    } else if (!over) {
+        c->obuf_soft_since_ms = 0;
+    }
+    if (over) {
+        log_warning("Client id=%llu addr=%s name=%s scheduled to be closed ASAP for overcoming of "
+                    "output buffer limits (%llu bytes pending).",
+                    (unsigned long long)c->id, c->peer, c->name ? c->name : "", used);
+        client_free_async(c);
+    }
+}
+
 /* Every reply goes through here.  Clients without a connection (the AOF
  * loader, replication's applier) and CLIENT REPLY OFF discard output. */
 static inline int client_accepts_reply(client *c)
@@ -331,6 +361,13 @@ static inline int client_accepts_reply(client *c)
                                  CLIENT_CLOSE_ASAP)))
         return 0;
     client_mark_pending(c);
+    if (buf_len(c->reply) - c->reply_pos > 16 * 1024) {
+        client_check_output_limit(c);
+        if (c->flags & CLIENT_CLOSE_ASAP)
+            return 0;
+    } else {
+        c->obuf_soft_since_ms = 0;
+    }
     return 1;
 }
 

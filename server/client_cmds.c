@@ -13,10 +13,19 @@ static void ping_command(client *c)
         reply_error_arity(c);
         return;
     }
-    if (c->argc == 1)
+    if (c->resp == 2 && pubsub_client_subscriptions(c) > 0) {
+        /* Subscribed: the reply has the shape of a message. */
+        reply_array_len(c, 2);
+        reply_bulk(c, "pong", 4);
+        if (c->argc == 1)
+            reply_bulk(c, "", 0);
+        else
+            reply_bulk(c, c->argv[1].ptr, c->argv[1].len);
+    } else if (c->argc == 1) {
         reply_simple(c, "PONG");
-    else
+    } else {
         reply_bulk(c, c->argv[1].ptr, c->argv[1].len);
+    }
 }
 
 static void echo_command(client *c)
@@ -51,6 +60,7 @@ static void quit_command(client *c)
 static void reset_command(client *c)
 {
     multi_free_client(c);
+    pubsub_free_client(c);
     c->db = &c->srv->db[0];
     c->resp = 2;
     c->flags &= ~(CLIENT_REPLY_OFF | CLIENT_MULTI);
@@ -246,6 +256,8 @@ static buf client_info_line(buf out, client *c)
         flags[f++] = 'b';
     if (c->flags & CLIENT_DIRTY_CAS)
         flags[f++] = 'd';
+    if (pubsub_client_subscriptions(c) > 0)
+        flags[f++] = 'P';
     if (c->flags & CLIENT_CLOSE_AFTER_REPLY)
         flags[f++] = 'c';
     if (c->flags & CLIENT_CLOSE_ASAP)
@@ -263,30 +275,49 @@ static buf client_info_line(buf out, client *c)
     out = buf_cat_printf(
         out,
         "id=%llu addr=%s laddr=%s fd=%d name=%s age=%lld idle=%lld flags=%s db=%d "
-        "sub=0 psub=0 ssub=0 multi=-1 qbuf=%zu qbuf-free=%zu argv-mem=%zu "
+        "sub=%lld psub=%lld ssub=%lld multi=%d qbuf=%zu qbuf-free=%zu argv-mem=%zu "
         "multi-mem=0 rbs=%zu rbp=%zu obl=%zu oll=0 omem=%zu tot-mem=%zu "
         "events=%s cmd=%s user=%s redir=-1 resp=%d\n",
         (unsigned long long)c->id, c->peer, c->sock, c->conn ? conn_fd(c->conn) : -1,
         c->name ? c->name : "", (long long)((s->mstime - c->ctime_ms) / 1000),
-        (long long)((s->mstime - c->last_interaction_ms) / 1000), flags, c->db->id, qbuf,
-        buf_avail(c->querybuf), (size_t)0, buf_alloc_size(c->reply), c->querybuf_peak, pending,
-        (size_t)0, totmem, events, cmd, c->user ? c->user : "default", c->resp);
+        (long long)((s->mstime - c->last_interaction_ms) / 1000), flags, c->db->id,
+        pubsub_client_count(c, 'c'), pubsub_client_count(c, 'p'), pubsub_client_count(c, 's'),
+        multi_queued_count(c), qbuf, buf_avail(c->querybuf), (size_t)0, buf_alloc_size(c->reply),
+        c->querybuf_peak, pending, (size_t)0, totmem, events, cmd, c->user ? c->user : "default",
+        c->resp);
     return out;
+}
+
+/* Client classes, as CLIENT LIST/KILL TYPE and the output limits see them. */
+enum { CTYPE_NORMAL, CTYPE_REPLICA, CTYPE_PUBSUB, CTYPE_MASTER };
+
+static int client_type(const client *c)
+{
+    return pubsub_client_subscriptions(c) > 0 ? CTYPE_PUBSUB : CTYPE_NORMAL;
+}
+
+static int client_type_from_arg(const resp_arg *a)
+{
+    if (arg_is(a, "normal"))
+        return CTYPE_NORMAL;
+    if (arg_is(a, "replica") || arg_is(a, "slave"))
+        return CTYPE_REPLICA;
+    if (arg_is(a, "pubsub"))
+        return CTYPE_PUBSUB;
+    if (arg_is(a, "master"))
+        return CTYPE_MASTER;
+    return -1;
 }
 
 static void client_list_command(client *c)
 {
     server *s = c->srv;
-    int want_type = 1; /* normal clients; masters, replicas and pubsub arrive later */
+    int want_type = -1; /* any */
     long long *ids = NULL;
     int nids = 0;
     if (c->argc == 4 && arg_is(&c->argv[2], "type")) {
-        if (arg_is(&c->argv[3], "normal"))
-            want_type = 1;
-        else if (arg_is(&c->argv[3], "master") || arg_is(&c->argv[3], "replica") ||
-                 arg_is(&c->argv[3], "slave") || arg_is(&c->argv[3], "pubsub"))
-            want_type = 0;
-        else {
+        want_type = client_type_from_arg(&c->argv[3]);
+        if (want_type < 0) {
             reply_errorf(c, "ERR Unknown client type '%.*s'", (int)c->argv[3].len, c->argv[3].ptr);
             return;
         }
@@ -306,17 +337,17 @@ static void client_list_command(client *c)
         return;
     }
     buf out = buf_empty();
-    if (want_type) {
-        for (client *o = s->clients; o; o = o->next) {
-            if (ids) {
-                int found = 0;
-                for (int j = 0; j < nids; j++)
-                    found |= (uint64_t)ids[j] == o->id;
-                if (!found)
-                    continue;
-            }
-            out = client_info_line(out, o);
+    for (client *o = s->clients; o; o = o->next) {
+        if (want_type >= 0 && client_type(o) != want_type)
+            continue;
+        if (ids) {
+            int found = 0;
+            for (int j = 0; j < nids; j++)
+                found |= (uint64_t)ids[j] == o->id;
+            if (!found)
+                continue;
         }
+        out = client_info_line(out, o);
     }
     free(ids);
     reply_verbatim(c, out, buf_len(out));
@@ -374,12 +405,8 @@ static void client_kill_command(client *c)
                 return;
             }
         } else if (arg_is(opt, "type")) {
-            if (arg_is(val, "normal"))
-                type_filter = 1;
-            else if (arg_is(val, "master") || arg_is(val, "replica") || arg_is(val, "slave") ||
-                     arg_is(val, "pubsub"))
-                type_filter = 0;
-            else {
+            type_filter = client_type_from_arg(val);
+            if (type_filter < 0) {
                 reply_errorf(c, "ERR Unknown client type '%.*s'", (int)val->len, val->ptr);
                 return;
             }
@@ -412,7 +439,7 @@ static void client_kill_command(client *c)
     for (client *o = s->clients; o; o = o->next) {
         if (id && o->id != (uint64_t)id)
             continue;
-        if (type_filter == 0)
+        if (type_filter >= 0 && client_type(o) != type_filter)
             continue;
         if (addr && !(strlen(o->peer) == addr->len && memcmp(o->peer, addr->ptr, addr->len) == 0))
             continue;

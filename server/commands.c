@@ -26,13 +26,10 @@ static const dict_type command_dict_type = {name_hash, name_equal, NULL, NULL};
 
 static command *const *all_tables(void)
 {
-    static command *const tables[] = {string_commands, keyspace_commands,
-                                      server_commands, config_commands,
-                                      client_commands, command_commands,
-                                      info_commands,   multi_commands,
-                                      hash_commands,   list_commands,
-                                      set_commands,    zset_commands,
-                                      bitops_commands, NULL};
+    static command *const tables[] = {
+        string_commands,  keyspace_commands, server_commands, config_commands, client_commands,
+        command_commands, info_commands,     multi_commands,  pubsub_commands, hash_commands,
+        list_commands,    set_commands,      zset_commands,   bitops_commands, NULL};
     return tables;
 }
 
@@ -167,6 +164,19 @@ static void reply_unknown_subcommand(client *c)
     reply_errorf(c, "ERR unknown subcommand '%s'. Try %s HELP.", sub, name);
 }
 
+static int command_allowed_while_subscribed(const command *cmd)
+{
+    static const char *const allowed[] = {"subscribe",    "unsubscribe", "psubscribe",
+                                          "punsubscribe", "ssubscribe",  "sunsubscribe",
+                                          "ping",         "quit",        "reset"};
+    if (cmd->parent)
+        return 0;
+    for (size_t i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++)
+        if (strcmp(cmd->name, allowed[i]) == 0)
+            return 1;
+    return 0;
+}
+
 static int arity_ok(const command *cmd, int argc)
 {
     return cmd->arity > 0 ? argc == cmd->arity : argc >= -cmd->arity;
@@ -240,6 +250,17 @@ void command_call(client *c)
     if (!(c->flags & CLIENT_AUTHENTICATED) && !(cmd->flags & CMD_NO_AUTH)) {
         ((command *)cmd)->rejected_calls++;
         reply_error(c, "NOAUTH Authentication required.");
+        return;
+    }
+    /* A RESP2 client that is subscribed only receives messages: its
+     * replies would be mixed up with them otherwise. */
+    if (c->resp == 2 && c->pstate && pubsub_client_subscriptions(c) > 0 &&
+        !command_allowed_while_subscribed(cmd)) {
+        ((command *)cmd)->rejected_calls++;
+        reply_errorf(c,
+                     "ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / "
+                     "QUIT / RESET are allowed in this context",
+                     cmd->fullname);
         return;
     }
     if (multi_queue_if_needed(c))

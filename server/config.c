@@ -32,6 +32,7 @@ enum {
     OPT_ENUM,    /* int, one of `enums` */
     OPT_BIND,    /* char *bind[], int bind_count: several addresses */
     OPT_DIR,     /* char *dir: chdir() as it is set */
+    OPT_CUSTOM,  /* parsed and shown by the option's own parse/format */
 };
 
 #define OPT_IMMUTABLE (1u << 0)  /* start-up only: CONFIG SET refuses */
@@ -51,6 +52,11 @@ typedef struct config_enum_item {
  * values and runs the effects again. */
 typedef int config_apply_fn(server *s, const char **err);
 
+/* OPT_CUSTOM: store argv into cfg (1), or leave cfg untouched and set *err
+ * (0); and append the value as CONFIG GET shows it. */
+typedef int config_parse_fn(server_config *cfg, int argc, char **argv, const char **err);
+typedef buf config_format_fn(buf out, const server_config *cfg);
+
 typedef struct config_option {
     const char *name;
     const char *alias;
@@ -63,6 +69,8 @@ typedef struct config_option {
     const char *def_str; /* default of string options (NULL: unset) */
     const config_enum_item *enums;
     config_apply_fn *apply;
+    config_parse_fn *parse;   /* OPT_CUSTOM */
+    config_format_fn *format; /* OPT_CUSTOM; the default is def_str, parsed */
 } config_option;
 
 enum { PROTECTED_NO = 0, PROTECTED_YES = 1, PROTECTED_LOCAL = 2 };
@@ -80,6 +88,10 @@ static const config_enum_item loglevel_enum[] = {{"debug", LOG_DEBUG},
 static const config_enum_item protected_enum[] = {
     {"no", PROTECTED_NO}, {"yes", PROTECTED_YES}, {"local", PROTECTED_LOCAL}, {NULL, 0}};
 
+static int config_parse_notify(server_config *cfg, int argc, char **argv, const char **err);
+static buf config_format_notify(buf out, const server_config *cfg);
+static int config_parse_obuf(server_config *cfg, int argc, char **argv, const char **err);
+static buf config_format_obuf(buf out, const server_config *cfg);
 static int config_apply_port(server *s, const char **err);
 static int config_apply_bind(server *s, const char **err);
 static int config_apply_loglevel(server *s, const char **err);
@@ -196,6 +208,17 @@ static const config_option config_options[] = {
     {.name = "lazyfree-lazy-user-flush", .type = OPT_BOOL, .offset = CFG(lazyfree_lazy_user_flush)},
     {.name = "lazyfree-lazy-expire", .type = OPT_BOOL, .offset = CFG(lazyfree_lazy_expire)},
     {.name = "maxmemory", .type = OPT_MEM_ULL, .offset = CFG(maxmemory), .def = 0},
+    {.name = "notify-keyspace-events",
+     .type = OPT_CUSTOM,
+     .def_str = "",
+     .parse = config_parse_notify,
+     .format = config_format_notify},
+    {.name = "client-output-buffer-limit",
+     .type = OPT_CUSTOM,
+     .flags = OPT_MULTI_ARG,
+     .def_str = "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60",
+     .parse = config_parse_obuf,
+     .format = config_format_obuf},
     /* Compact encodings: collections convert to full structures past these. */
     {.name = "hash-max-listpack-entries",
      .alias = "hash-max-ziplist-entries",
@@ -411,6 +434,7 @@ static int config_set_value(server_config *cfg, const config_option *o, int argc
         *sp = config_strdup(getcwd(cwd, sizeof(cwd)) ? cwd : argv[0]);
         return 1;
     }
+    case OPT_CUSTOM: return o->parse(cfg, argc, argv, err);
     }
     *err = "unknown option type";
     return 0;
@@ -473,6 +497,7 @@ static buf config_cat_value(buf out, server_config *cfg, const config_option *o)
             return buf_cat_cstr(out, cwd);
         return buf_cat_cstr(out, cfg->dir ? cfg->dir : "");
     }
+    case OPT_CUSTOM: return o->format(out, cfg);
     }
     return out;
 }
@@ -481,6 +506,79 @@ buf config_get_value(server *s, const char *name)
 {
     const config_option *o = config_lookup(name);
     return o ? config_cat_value(buf_empty(), &s->cfg, o) : NULL;
+}
+
+/* --------------------------------------------------- custom value types */
+
+static int config_parse_notify(server_config *cfg, int argc, char **argv, const char **err)
+{
+    int flags;
+    if (argc != 1 || !notify_flags_from_string(argv[0], &flags)) {
+        *err = "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.";
+        return 0;
+    }
+    cfg->notify_keyspace_events = flags;
+    return 1;
+}
+
+static buf config_format_notify(buf out, const server_config *cfg)
+{
+    return notify_flags_to_string(out, cfg->notify_keyspace_events);
+}
+
+/* client-output-buffer-limit <class> <hard> <soft> <soft seconds> ... with
+ * class normal, replica (or slave) or pubsub.  All groups are checked
+ * before any is stored. */
+static int config_parse_obuf(server_config *cfg, int argc, char **argv, const char **err)
+{
+    if (argc == 0 || argc % 4 != 0) {
+        *err = "Wrong number of arguments in buffer limit configuration.";
+        return 0;
+    }
+    struct obuf_group {
+        int cls;
+        unsigned long long hard, soft;
+        long long secs;
+    } parsed[8];
+    int n = 0;
+    for (int i = 0; i < argc; i += 4) {
+        int cls;
+        if (!strcasecmp(argv[i], "normal"))
+            cls = OBUF_NORMAL;
+        else if (!strcasecmp(argv[i], "replica") || !strcasecmp(argv[i], "slave"))
+            cls = OBUF_REPLICA;
+        else if (!strcasecmp(argv[i], "pubsub"))
+            cls = OBUF_PUBSUB;
+        else {
+            *err = "Invalid client class specified in buffer limit configuration.";
+            return 0;
+        }
+        unsigned long long hard, soft;
+        long long secs;
+        if (!config_parse_memory(argv[i + 1], &hard) || !config_parse_memory(argv[i + 2], &soft) ||
+            !util_str2ll(argv[i + 3], strlen(argv[i + 3]), &secs) || secs < 0) {
+            *err = "Error in hard, soft or soft_seconds setting in buffer limit configuration.";
+            return 0;
+        }
+        if (n < 8)
+            parsed[n++] = (struct obuf_group){cls, hard, soft, secs};
+    }
+    for (int i = 0; i < n; i++) {
+        cfg->obuf_limits[parsed[i].cls].hard = parsed[i].hard;
+        cfg->obuf_limits[parsed[i].cls].soft = parsed[i].soft;
+        cfg->obuf_limits[parsed[i].cls].soft_seconds = parsed[i].secs;
+    }
+    return 1;
+}
+
+static buf config_format_obuf(buf out, const server_config *cfg)
+{
+    static const char *const names[] = {"normal", "slave", "pubsub"};
+    for (int i = 0; i < 3; i++)
+        out = buf_cat_printf(out, "%s%s %llu %llu %lld", i ? " " : "", names[i],
+                             cfg->obuf_limits[i].hard, cfg->obuf_limits[i].soft,
+                             cfg->obuf_limits[i].soft_seconds);
+    return out;
 }
 
 /* ------------------------------------------------------------- defaults */
@@ -510,6 +608,12 @@ void config_set_defaults(server_config *cfg)
             char cwd[PATH_MAX];
             free(cfg->dir);
             cfg->dir = config_strdup(getcwd(cwd, sizeof(cwd)) ? cwd : ".");
+            break;
+        }
+        case OPT_CUSTOM: {
+            const char *err = NULL;
+            if (!config_set_from_string(cfg, o, o->def_str ? o->def_str : "", &err))
+                abort(); /* a default that does not parse is a bug */
             break;
         }
         }
@@ -1145,6 +1249,20 @@ static buf config_rw_line_for(server_config *cfg, const config_option *o, int *f
         if (!getcwd(cwd, sizeof(cwd)))
             break;
         return buf_cat_repr(line, cwd, strlen(cwd));
+    }
+    case OPT_CUSTOM: {
+        /* Written when it differs from the default, compared as shown. */
+        server_config def;
+        memset(&def, 0, sizeof(def));
+        const char *err = NULL;
+        config_set_from_string(&def, o, o->def_str ? o->def_str : "", &err);
+        buf now = config_cat_value(buf_empty(), cfg, o);
+        buf was = config_cat_value(buf_empty(), &def, o);
+        *force = strcmp(now, was) != 0;
+        buf_free(was);
+        line = buf_cat_buf(line, now);
+        buf_free(now);
+        return line;
     }
     }
     buf_free(line);

@@ -428,13 +428,16 @@ static buf info_stats(server *s, buf out)
                        "keyspace_misses:%lld\r\n",
                        st->expiredkeys, st->expired_stale_perc * 100, st->expired_time_cap_reached,
                        st->evictedkeys, st->keyspace_hits, st->keyspace_misses);
-    /* Constants for features Keel does not have yet: pub/sub, fork()ed
-     * saves, MIGRATE, writable replicas, active defrag, client tracking,
-     * DUMP payload checks and I/O threads. */
-    out = buf_cat_cstr(out, "pubsub_channels:0\r\n"
-                            "pubsub_patterns:0\r\n"
-                            "pubsubshard_channels:0\r\n"
-                            "latest_fork_usec:0\r\n"
+    out = buf_cat_printf(out,
+                         "pubsub_channels:%lld\r\n"
+                         "pubsub_patterns:%lld\r\n"
+                         "pubsubshard_channels:%lld\r\n",
+                         pubsub_channel_count(0), pubsub_channel_count(1),
+                         pubsub_shard_channel_count());
+    /* Constants for features Keel does not have yet: fork()ed saves,
+     * MIGRATE, writable replicas, active defrag, client tracking, DUMP
+     * payload checks and I/O threads. */
+    out = buf_cat_cstr(out, "latest_fork_usec:0\r\n"
                             "total_forks:0\r\n"
                             "migrate_cached_sockets:0\r\n"
                             "slave_expires_tracked_keys:0\r\n"

@@ -201,6 +201,13 @@ static void multi_discard_queue(client *c)
     c->flags &= ~(CLIENT_MULTI | CLIENT_DIRTY_CAS | CLIENT_DIRTY_EXEC);
 }
 
+int multi_queued_count(const client *c)
+{
+    if (!(c->flags & CLIENT_MULTI))
+        return -1;
+    return c->mstate ? c->mstate->count : 0;
+}
+
 void multi_free_client(client *c)
 {
     if (!c->mstate)

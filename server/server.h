@@ -119,6 +119,7 @@ struct command;
 #define CLIENT_REPROCESSING (1 << 14)   /* re-running a command after unblocking */
 #define CLIENT_UNBLOCKED (1 << 15)      /* on the list to resume reading input */
 
+struct pubsub_state;
 struct blocking_state;
 struct multi_state;
 struct client;
@@ -155,6 +156,8 @@ typedef struct client {
     size_t reply_pos;
     unsigned long long reply_bytes_total;
 
+    struct pubsub_state *pstate;   /* pubsub.c: subscriptions */
+    int64_t obuf_soft_since_ms;    /* when the soft output limit was first passed (0: not) */
     struct blocking_state *bstate; /* blocking.c, while CLIENT_BLOCKED */
     struct multi_state *mstate;    /* multi.c: queued commands and watched keys */
 
@@ -232,6 +235,13 @@ typedef struct server_config {
     int lazyfree_lazy_expire;
     int maxmemory_samples;
     unsigned long long maxmemory;
+    int notify_keyspace_events; /* NOTIFY_* classes published */
+    /* client-output-buffer-limit: hard bytes, soft bytes, soft seconds for
+     * normal, replica and pubsub clients (OBUF_*) */
+    struct {
+        unsigned long long hard, soft;
+        long long soft_seconds;
+    } obuf_limits[3];
     long long hash_max_listpack_entries; /* compact encodings: see each type */
     long long hash_max_listpack_value;
     long long set_max_intset_entries;
@@ -421,8 +431,18 @@ void multi_touch_key(server *s, keel_db *db, const void *key, size_t len);
  * keys that exist in `emptied`, or in `replaced_with` (SWAPDB), see a change. */
 void multi_touch_all_keys(server *s, keel_db *emptied, keel_db *replaced_with);
 void multi_free_client(client *c);
+int multi_queued_count(const client *c); /* -1 outside MULTI (CLIENT LIST multi=) */
 void multi_init_db(keel_db *db);
 void multi_free_db(keel_db *db);
+
+/* pubsub.c */
+long long pubsub_publish(server *s, const char *channel, size_t clen, const char *msg, size_t mlen);
+long long pubsub_client_subscriptions(const client *c);     /* all kinds */
+long long pubsub_client_count(const client *c, char which); /* 'c', 'p' or 's' */
+long long pubsub_channel_count(int patterns);
+long long pubsub_shard_channel_count(void);
+void pubsub_free_client(client *c);
+enum { OBUF_NORMAL, OBUF_REPLICA, OBUF_PUBSUB };
 
 /* lazyfree.c: big values are freed by a background thread, so UNLINK of a
  * million-member set or FLUSHALL ASYNC does not stall the event loop. */
@@ -432,7 +452,7 @@ long long lazyfree_pending(void);
 long long lazyfree_freed(void); /* values freed in the background so far */
 void lazyfree_drain(void);      /* wait for the background frees (shutdown) */
 
-/* notify.c: keyspace notifications (the events; delivery arrives with pub/sub) */
+/* notify.c: keyspace notifications, published through pub/sub */
 enum {
     NOTIFY_KEYSPACE = 1 << 0,
     NOTIFY_KEYEVENT = 1 << 1,
@@ -447,9 +467,16 @@ enum {
     NOTIFY_STREAM = 1 << 10,
     NOTIFY_KEY_MISS = 1 << 11,
     NOTIFY_NEW = 1 << 12,
+    NOTIFY_MODULE = 1 << 13,
 };
+/* 'A': every class but key-miss and new-key events, as Redis. */
+#define NOTIFY_ALL                                                                                 \
+    (NOTIFY_GENERIC | NOTIFY_STRING | NOTIFY_LIST | NOTIFY_SET | NOTIFY_HASH | NOTIFY_ZSET |       \
+     NOTIFY_EXPIRED | NOTIFY_EVICTED | NOTIFY_STREAM | NOTIFY_MODULE)
 void notify_keyspace_event(server *s, int type, const char *event, const void *key, size_t keylen,
                            int dbid);
+int notify_flags_from_string(const char *s, int *flags); /* 1 if every letter is valid */
+buf notify_flags_to_string(buf out, int flags);
 
 /* propagate.c: the single point every data change goes through on its way to
  * the AOF and to replicas. */
@@ -464,6 +491,7 @@ extern command config_commands[];   /* config.c: CONFIG */
 extern command client_commands[];   /* client_cmds.c: CLIENT, AUTH, HELLO, QUIT */
 extern command command_commands[];  /* commands.c: COMMAND */
 extern command multi_commands[];    /* multi.c */
+extern command pubsub_commands[];   /* pubsub.c */
 extern command hash_commands[];     /* t_hash.c */
 extern command list_commands[];     /* t_list.c */
 extern command set_commands[];      /* t_set.c */
