@@ -5,7 +5,7 @@ set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config libev-dev libssl-dev libhiredis-dev
       libcmocka-dev libedit-dev redis-tools redis-server python3-redis python3
-      cppcheck clang-format)
+      cppcheck clang-format libjemalloc-dev)
 
 missing=()
 for p in "${pkgs[@]}"; do

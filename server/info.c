@@ -29,6 +29,17 @@ size_t __sanitizer_get_heap_size(void);
 
 #include "server.h"
 
+#if defined(KEEL_HAVE_JEMALLOC)
+#include <jemalloc/jemalloc.h>
+#define INFO_STR2(x) #x
+#define INFO_STR(x) INFO_STR2(x)
+#define INFO_ALLOCATOR                                                                             \
+    "jemalloc-" INFO_STR(JEMALLOC_VERSION_MAJOR) "." INFO_STR(                                     \
+        JEMALLOC_VERSION_MINOR) "." INFO_STR(JEMALLOC_VERSION_BUGFIX)
+#else
+#define INFO_ALLOCATOR "libc"
+#endif
+
 /* ------------------------------------------------------- memory sampling */
 
 static size_t info_peak_memory;    /* highest used_memory seen by a sample */
@@ -42,7 +53,20 @@ static int info_startup_recorded;
  * Under AddressSanitizer malloc is ASan's, and so are the numbers. */
 static size_t info_used_memory(size_t *allocator_active)
 {
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(KEEL_HAVE_JEMALLOC) && !defined(__SANITIZE_ADDRESS__)
+    /* jemalloc keeps exact counters; the epoch refresh makes them current. */
+    uint64_t epoch = 1;
+    size_t sz = sizeof(epoch), allocated = 0, active = 0;
+    mallctl("epoch", &epoch, &sz, &epoch, sz);
+    sz = sizeof(size_t);
+    mallctl("stats.allocated", &allocated, &sz, NULL, 0);
+    if (allocator_active) {
+        sz = sizeof(size_t);
+        mallctl("stats.active", &active, &sz, NULL, 0);
+        *allocator_active = active;
+    }
+    return allocated;
+#elif defined(__SANITIZE_ADDRESS__)
     if (allocator_active)
         *allocator_active = __sanitizer_get_heap_size();
     return __sanitizer_get_current_allocated_bytes();
@@ -376,7 +400,7 @@ static buf info_memory(server *s, buf out)
                           "mem_clients_normal:%zu\r\n"
                           "mem_cluster_links:0\r\n"
                           "mem_aof_buffer:0\r\n"
-                          "mem_allocator:libc\r\n"
+                          "mem_allocator:" INFO_ALLOCATOR "\r\n"
                           "active_defrag_running:0\r\n"
                           "lazyfree_pending_objects:%lld\r\n"
                           "lazyfreed_objects:%lld\r\n",

@@ -94,17 +94,6 @@ static int keys_get_db_index(client *c, const resp_arg *a, int *out)
     return 1;
 }
 
-/* A private copy of a value, for COPY.  Each type brings its own deep copy
- * as it lands; a type reaching here without one is a bug, not a user error,
- * so it stops the server rather than sharing a mutable value between keys. */
-static kobj *keys_dup_value(const kobj *o)
-{
-    switch (o->type) {
-    case OBJ_STRING: return obj_dup_string(o);
-    default: log_warning("COPY: no duplicate function for object type %d", (int)o->type); abort();
-    }
-}
-
 /* ---------------------------------------------------------- DEL, UNLINK */
 
 /* DEL and UNLINK: delete each key that exists (an expired key counts as
@@ -527,7 +516,7 @@ static void copy_command(client *c)
         overwrite = 1;
     }
 
-    kobj *copy = keys_dup_value(o);
+    kobj *copy = obj_dup(o);
     if (overwrite)
         db_delete(c, dst, newkey->ptr, newkey->len);
     db_add(dst, newkey->ptr, newkey->len, copy);
