@@ -270,8 +270,6 @@ static buf client_info_line(buf out, client *c)
     size_t pending = buf_len(c->reply) - c->reply_pos;
     size_t totmem = sizeof(client) + buf_alloc_size(c->querybuf) + buf_alloc_size(c->reply);
     const char *cmd = c->last_cmd ? c->last_cmd->fullname : "NULL";
-    if (c == s->current_client && c->cmd)
-        cmd = c->cmd->fullname;
     out = buf_cat_printf(
         out,
         "id=%llu addr=%s laddr=%s fd=%d name=%s age=%lld idle=%lld flags=%s db=%d "

@@ -222,7 +222,7 @@ void command_call(client *c)
     server *s = c->srv;
     const command *cmd = commands_lookup(s, c->argv[0].ptr, c->argv[0].len);
     /* Inside MULTI, a command that cannot even be queued dooms the EXEC. */
-    int in_multi = (c->flags & CLIENT_MULTI) != 0;
+    int in_multi = (c->flags & (CLIENT_MULTI | CLIENT_IN_EXEC)) == CLIENT_MULTI;
     if (!cmd) {
         if (in_multi)
             c->flags |= CLIENT_DIRTY_EXEC;
@@ -240,10 +240,21 @@ void command_call(client *c)
         cmd = sub;
     }
     c->cmd = cmd;
+    /* CLIENT LIST's cmd=: the last command received (queued ones too, not
+     * the ones EXEC runs). */
+    if (!(c->flags & CLIENT_IN_EXEC))
+        c->last_cmd = cmd;
     if (!arity_ok(cmd, c->argc)) {
         ((command *)cmd)->rejected_calls++;
         if (in_multi)
             c->flags |= CLIENT_DIRTY_EXEC;
+        if (multi_is_exec(cmd)) {
+            /* A malformed EXEC ends the transaction, as Redis does. */
+            char msg[128];
+            snprintf(msg, sizeof(msg), "wrong number of arguments for '%s' command", cmd->fullname);
+            multi_exec_abort(c, msg);
+            return;
+        }
         reply_error_arity(c);
         return;
     }
@@ -274,7 +285,6 @@ void command_call(client *c)
     stats->calls++;
     stats->usec += (long long)duration;
     s->stats.numcommands++;
-    c->last_cmd = cmd;
     if (c->prop_argc) {
         command_propagate_rewritten(c);
     } else if (s->stats.dirty != dirty && c->db) {

@@ -207,6 +207,7 @@ static const config_option config_options[] = {
     {.name = "lazyfree-lazy-user-del", .type = OPT_BOOL, .offset = CFG(lazyfree_lazy_user_del)},
     {.name = "lazyfree-lazy-user-flush", .type = OPT_BOOL, .offset = CFG(lazyfree_lazy_user_flush)},
     {.name = "lazyfree-lazy-expire", .type = OPT_BOOL, .offset = CFG(lazyfree_lazy_expire)},
+    {.name = "lazyfree-lazy-server-del", .type = OPT_BOOL, .offset = CFG(lazyfree_lazy_server_del)},
     {.name = "maxmemory", .type = OPT_MEM_ULL, .offset = CFG(maxmemory), .def = 0},
     {.name = "notify-keyspace-events",
      .type = OPT_CUSTOM,

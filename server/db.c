@@ -339,7 +339,10 @@ void db_set(client *c, keel_db *db, const void *key, size_t len, kobj *val, int 
     if (e) {
         kobj *old = e->v.val;
         e->v.val = val;
-        obj_decr_ref(old);
+        if (c && c->srv->cfg.lazyfree_lazy_server_del)
+            lazyfree_free_object(old);
+        else
+            obj_decr_ref(old);
         if (!keep_ttl)
             db_remove_expire(db, key, len);
     } else {

@@ -15,6 +15,7 @@
 typedef struct lazyfree_job {
     kobj *obj;            /* either one value ... */
     dict *keys, *expires; /* ... or a whole database's dicts */
+    long long weight;     /* objects it counts for in INFO: 1, or the keys */
     struct lazyfree_job *next;
 } lazyfree_job;
 
@@ -45,16 +46,17 @@ static void *lazyfree_main(void *arg)
             dict_release(job->expires);
             dict_release(job->keys);
         }
+        long long weight = job->weight;
         free(job);
-        atomic_fetch_add(&lazyfree_freed_count, 1);
-        atomic_fetch_sub(&lazyfree_pending_count, 1);
+        atomic_fetch_add(&lazyfree_freed_count, weight);
+        atomic_fetch_sub(&lazyfree_pending_count, weight);
     }
     return NULL;
 }
 
 static void lazyfree_enqueue(lazyfree_job *job)
 {
-    atomic_fetch_add(&lazyfree_pending_count, 1);
+    atomic_fetch_add(&lazyfree_pending_count, job->weight);
     pthread_mutex_lock(&lazyfree_lock);
     if (!lazyfree_started) {
         pthread_attr_t attr;
@@ -70,8 +72,8 @@ static void lazyfree_enqueue(lazyfree_job *job)
                 dict_release(job->expires);
                 dict_release(job->keys);
             }
+            atomic_fetch_sub(&lazyfree_pending_count, job->weight);
             free(job);
-            atomic_fetch_sub(&lazyfree_pending_count, 1);
             return;
         }
         pthread_attr_destroy(&attr);
@@ -97,6 +99,7 @@ void lazyfree_free_object(kobj *o)
     if (!job)
         abort();
     job->obj = o;
+    job->weight = 1;
     lazyfree_enqueue(job);
 }
 
@@ -107,6 +110,7 @@ void lazyfree_free_dicts(dict *keys, dict *expires)
         abort();
     job->keys = keys;
     job->expires = expires;
+    job->weight = (long long)dict_size(keys);
     lazyfree_enqueue(job);
 }
 

@@ -22,9 +22,12 @@ typedef struct watched_key {
 typedef struct multi_state {
     queued_cmd *cmds;
     int count, cap;
+    int executing; /* commands in the EXEC now running (CLIENT LIST multi=) */
     watched_key *watched;
     int nwatched, wcap;
 } multi_state;
+
+static void exec_command(client *c);
 
 static multi_state *multi_state_of(client *c)
 {
@@ -153,7 +156,6 @@ void multi_touch_key(server *s, keel_db *db, const void *key, size_t len)
 
 void multi_touch_all_keys(server *s, keel_db *emptied, keel_db *replaced_with)
 {
-    (void)s;
     if (!emptied->watched_keys || dict_size(emptied->watched_keys) == 0)
         return;
     dict_iter it;
@@ -165,9 +167,28 @@ void multi_touch_all_keys(server *s, keel_db *emptied, keel_db *replaced_with)
         int in_replacement = replaced_with && db_lookup_quiet(replaced_with, k, len) != NULL;
         if (!in_emptied && !in_replacement)
             continue;
+        int replacement_expired = in_replacement && db_key_is_expired(s, replaced_with, k, len);
         client_vec *w = e->v.val;
-        for (size_t i = 0; i < w->len; i++)
-            w->v[i]->flags |= CLIENT_DIRTY_CAS;
+        for (size_t i = 0; i < w->len; i++) {
+            client *c = w->v[i];
+            watched_key *wk = multi_find_watched(c, emptied, k, len);
+            /* Redis's rules for keys that were already expired: gone with
+             * nothing in its place, or replaced by another expired key, is
+             * no change; a missing key replaced by an expired one is now
+             * watched as expired. */
+            if (wk && wk->expired) {
+                if (!in_replacement) {
+                    wk->expired = 0;
+                    continue;
+                }
+                if (replacement_expired)
+                    continue;
+            } else if (wk && !in_emptied && replacement_expired) {
+                wk->expired = 1;
+                continue;
+            }
+            c->flags |= CLIENT_DIRTY_CAS;
+        }
     }
     dict_iter_release(&it);
 }
@@ -205,7 +226,21 @@ int multi_queued_count(const client *c)
 {
     if (!(c->flags & CLIENT_MULTI))
         return -1;
+    if (c->flags & CLIENT_IN_EXEC)
+        return c->mstate->executing;
     return c->mstate ? c->mstate->count : 0;
+}
+
+int multi_is_exec(const command *cmd)
+{
+    return cmd->proc == exec_command;
+}
+
+void multi_exec_abort(client *c, const char *why)
+{
+    multi_discard_queue(c);
+    multi_unwatch_all(c);
+    reply_errorf(c, "EXECABORT Transaction discarded because of: %s", why);
 }
 
 void multi_free_client(client *c)
@@ -225,7 +260,7 @@ void multi_free_client(client *c)
  * commands themselves is queued. */
 int multi_queue_if_needed(client *c)
 {
-    if (!(c->flags & CLIENT_MULTI))
+    if ((c->flags & (CLIENT_MULTI | CLIENT_IN_EXEC)) != CLIENT_MULTI)
         return 0;
     command_proc *p = c->cmd->proc;
     const char *name = c->cmd->parent ? NULL : c->cmd->name;
@@ -305,7 +340,9 @@ static void exec_command(client *c)
     int count = ms->count;
     ms->cmds = NULL;
     ms->count = ms->cap = 0;
-    c->flags &= ~CLIENT_MULTI;
+    ms->executing = count;
+    /* The client stays in MULTI while EXEC runs (CLIENT LIST shows x and
+     * multi=N, as Redis); IN_EXEC keeps the commands from being queued. */
 
     const command *exec_cmd = c->cmd;
     int argc = c->argc;
@@ -329,7 +366,8 @@ static void exec_command(client *c)
         free(cmds[i].argv);
     }
     free(cmds);
-    c->flags &= ~(CLIENT_IN_EXEC | CLIENT_DIRTY_CAS | CLIENT_DIRTY_EXEC);
+    ms->executing = 0;
+    c->flags &= ~(CLIENT_MULTI | CLIENT_IN_EXEC | CLIENT_DIRTY_CAS | CLIENT_DIRTY_EXEC);
     c->cmd = exec_cmd;
     c->argc = argc;
     c->argv = argv;

@@ -233,6 +233,7 @@ typedef struct server_config {
     int lazyfree_lazy_user_del;
     int lazyfree_lazy_user_flush;
     int lazyfree_lazy_expire;
+    int lazyfree_lazy_server_del; /* values replaced by SET, RENAME, ... */
     int maxmemory_samples;
     unsigned long long maxmemory;
     int notify_keyspace_events; /* NOTIFY_* classes published */
@@ -432,6 +433,8 @@ void multi_touch_key(server *s, keel_db *db, const void *key, size_t len);
 void multi_touch_all_keys(server *s, keel_db *emptied, keel_db *replaced_with);
 void multi_free_client(client *c);
 int multi_queued_count(const client *c); /* -1 outside MULTI (CLIENT LIST multi=) */
+int multi_is_exec(const command *cmd);
+void multi_exec_abort(client *c, const char *why); /* EXECABORT ... because of: why */
 void multi_init_db(keel_db *db);
 void multi_free_db(keel_db *db);
 
