@@ -100,17 +100,20 @@ long long blocking_client_count(server *s)
 int blocking_get_timeout(client *c, const resp_arg *arg, int64_t *timeout_ms)
 {
     long double secs;
-    if (!util_str2ld(arg->ptr, arg->len, &secs) || isinf(secs) ||
-        secs > (long double)LLONG_MAX / 1000) {
+    if (!util_str2ld(arg->ptr, arg->len, &secs)) {
         reply_error(c, "ERR timeout is not a float or out of range");
         return 0;
     }
-    if (secs < 0) {
+    long double ms_ld = ceill(secs * 1000.0L);
+    /* Redis converts to long long without a range check, which on x86
+     * makes infinities and huge values negative: the same error here. */
+    if (isinf(ms_ld) || ms_ld >= 9223372036854775807.0L || ms_ld < -9223372036854775807.0L ||
+        ms_ld < 0) {
         reply_error(c, "ERR timeout is negative");
         return 0;
     }
-    long long ms = (long long)ceill(secs * 1000.0L);
-    if (ms > 0 && c->srv->mstime > LLONG_MAX - ms) {
+    long long ms = (long long)ms_ld;
+    if (ms > 0 && ms > LLONG_MAX - c->srv->mstime) {
         reply_error(c, "ERR timeout is out of range");
         return 0;
     }

@@ -268,20 +268,25 @@ static buf client_info_line(buf out, client *c)
     const char *events = c->conn && conn_has_write_handler(c->conn) ? "rw" : "r";
     size_t qbuf = buf_len(c->querybuf) - c->qb_pos;
     size_t pending = buf_len(c->reply) - c->reply_pos;
+    /* Redis splits pending output into a 16 KB buffer (obl) and a list of
+     * blocks (oll, omem); monitoring reads omem, so report it that way. */
+    size_t obl = pending < 16384 ? pending : 16384;
+    size_t omem = pending - obl;
+    size_t oll = (omem + 16383) / 16384;
     size_t totmem = sizeof(client) + buf_alloc_size(c->querybuf) + buf_alloc_size(c->reply);
     const char *cmd = c->last_cmd ? c->last_cmd->fullname : "NULL";
     out = buf_cat_printf(
         out,
         "id=%llu addr=%s laddr=%s fd=%d name=%s age=%lld idle=%lld flags=%s db=%d "
         "sub=%lld psub=%lld ssub=%lld multi=%d qbuf=%zu qbuf-free=%zu argv-mem=%zu "
-        "multi-mem=0 rbs=%zu rbp=%zu obl=%zu oll=0 omem=%zu tot-mem=%zu "
+        "multi-mem=0 rbs=%zu rbp=%zu obl=%zu oll=%zu omem=%zu tot-mem=%zu "
         "events=%s cmd=%s user=%s redir=-1 resp=%d\n",
         (unsigned long long)c->id, c->peer, c->sock, c->conn ? conn_fd(c->conn) : -1,
         c->name ? c->name : "", (long long)((s->mstime - c->ctime_ms) / 1000),
         (long long)((s->mstime - c->last_interaction_ms) / 1000), flags, c->db->id,
         pubsub_client_count(c, 'c'), pubsub_client_count(c, 'p'), pubsub_client_count(c, 's'),
         multi_queued_count(c), qbuf, buf_avail(c->querybuf), (size_t)0, buf_alloc_size(c->reply),
-        c->querybuf_peak, pending, (size_t)0, totmem, events, cmd, c->user ? c->user : "default",
+        c->querybuf_peak, obl, oll, omem, totmem, events, cmd, c->user ? c->user : "default",
         c->resp);
     return out;
 }
@@ -335,7 +340,12 @@ static void client_list_command(client *c)
         return;
     }
     buf out = buf_empty();
-    for (client *o = s->clients; o; o = o->next) {
+    /* Oldest first (ascending id), as Redis lists them: new clients go to
+     * the head of the list, so walk it from the tail. */
+    client *tail = s->clients;
+    while (tail && tail->next)
+        tail = tail->next;
+    for (client *o = tail; o; o = o->prev) {
         if (want_type >= 0 && client_type(o) != want_type)
             continue;
         if (ids) {

@@ -268,10 +268,15 @@ void command_call(client *c)
     if (c->resp == 2 && c->pstate && pubsub_client_subscriptions(c) > 0 &&
         !command_allowed_while_subscribed(cmd)) {
         ((command *)cmd)->rejected_calls++;
-        reply_errorf(c,
-                     "ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / "
-                     "QUIT / RESET are allowed in this context",
-                     cmd->fullname);
+        char msg[200];
+        snprintf(msg, sizeof(msg),
+                 "Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / "
+                 "RESET are allowed in this context",
+                 cmd->fullname);
+        if (multi_is_exec(cmd))
+            multi_exec_abort(c, msg);
+        else
+            reply_errorf(c, "ERR %s", msg);
         return;
     }
     if (multi_queue_if_needed(c))
@@ -356,13 +361,17 @@ static int command_categories(const command *cmd, const char **out)
         {"sorted_set", "@sortedset"},
         {"hash", "@hash"},
         {"bitmap", "@bitmap"},
-        {"pubsub", "@pubsub"},
         {"connection", "@connection"},
         {"transactions", "@transaction"},
         {"scripting", "@scripting"},
     };
     const char *group = cmd->group ? cmd->group : (cmd->parent ? cmd->parent->group : "server");
     unsigned int bits = 0;
+    if (cmd->subcommands && !cmd->proc) {
+        /* A pure container (CONFIG, CLIENT, PUBSUB) is only @slow in Redis. */
+        out[0] = "@slow";
+        return 1;
+    }
     for (size_t i = 0; i < sizeof(group_categories) / sizeof(group_categories[0]); i++)
         if (strcmp(group, group_categories[i].group) == 0)
             bits |= 1u << category_index(group_categories[i].category);
@@ -393,7 +402,12 @@ static void reply_key_specs(client *c, const command *cmd)
     reply_array_len(c, 1);
     reply_map_len(c, 3);
     reply_bulk_cstr(c, "flags");
-    reply_set_len(c, 0);
+    if (cmd->flags & CMD_KEYS_NOT_KEY) {
+        reply_set_len(c, 1);
+        reply_simple(c, "not_key");
+    } else {
+        reply_set_len(c, 0);
+    }
     reply_bulk_cstr(c, "begin_search");
     reply_map_len(c, 2);
     reply_bulk_cstr(c, "type");

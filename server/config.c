@@ -532,6 +532,8 @@ static buf config_format_notify(buf out, const server_config *cfg)
  * before any is stored. */
 static int config_parse_obuf(server_config *cfg, int argc, char **argv, const char **err)
 {
+    if (argc == 1 && argv[0][0] == '\0')
+        return 1; /* CONFIG SET client-output-buffer-limit "": no change */
     if (argc == 0 || argc % 4 != 0) {
         *err = "Wrong number of arguments in buffer limit configuration.";
         return 0;
@@ -557,7 +559,7 @@ static int config_parse_obuf(server_config *cfg, int argc, char **argv, const ch
         unsigned long long hard, soft;
         long long secs;
         if (!config_parse_memory(argv[i + 1], &hard) || !config_parse_memory(argv[i + 2], &soft) ||
-            !util_str2ll(argv[i + 3], strlen(argv[i + 3]), &secs) || secs < 0) {
+            !util_str2ll(argv[i + 3], strlen(argv[i + 3]), &secs) || secs < 0 || secs > INT_MAX) {
             *err = "Error in hard, soft or soft_seconds setting in buffer limit configuration.";
             return 0;
         }

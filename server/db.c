@@ -77,8 +77,12 @@ static dict_entry *db_find_expire_entry(keel_db *db, const void *key, size_t len
 
 /* --------------------------------------------------------------- lifetime */
 
+/* The server the databases belong to, for the events db_add raises. */
+static server *db_server;
+
 void db_init_all(server *s)
 {
+    db_server = s;
     s->db = calloc((size_t)s->cfg.databases, sizeof(keel_db));
     if (!s->db)
         abort();
@@ -323,6 +327,7 @@ void db_add(keel_db *db, const void *key, size_t len, kobj *val)
      * client blocks only while its keys are missing. */
     if (val->type == OBJ_LIST || val->type == OBJ_ZSET)
         blocking_signal_key_ready(NULL, db, k, len);
+    notify_keyspace_event(db_server, NOTIFY_NEW, "new", k, len, db->id);
 }
 
 void db_overwrite(keel_db *db, const void *key, size_t len, kobj *val)

@@ -310,6 +310,13 @@ static void spublish_command(client *c)
 /* PUBSUB CHANNELS / SHARDCHANNELS [pattern] */
 static void pubsub_list_channels(client *c, int kind)
 {
+    if (c->argc > 3) {
+        reply_errorf(c,
+                     "ERR unknown subcommand or wrong number of arguments for '%.*s'. Try PUBSUB "
+                     "HELP.",
+                     (int)c->argv[1].len, c->argv[1].ptr);
+        return;
+    }
     const resp_arg *pat = c->argc == 3 ? &c->argv[2] : NULL;
     size_t handle = reply_defer_len(c);
     long long n = 0;
@@ -411,15 +418,14 @@ command pubsub_commands[] = {
      "Listen for messages published to channels matching the given patterns", "2.0.0"},
     {"punsubscribe", punsubscribe_command, -1, PS_FLAGS, 0, 0, 0, "pubsub",
      "Stop listening for messages posted to channels matching the given patterns", "2.0.0"},
-    {"ssubscribe", ssubscribe_command, -2, PS_FLAGS, 1, -1, 1, "pubsub",
+    {"ssubscribe", ssubscribe_command, -2, PS_FLAGS | CMD_KEYS_NOT_KEY, 1, -1, 1, "pubsub",
      "Listen for messages published to the given shard channels", "7.0.0"},
-    {"sunsubscribe", sunsubscribe_command, -1, PS_FLAGS, 1, -1, 1, "pubsub",
+    {"sunsubscribe", sunsubscribe_command, -1, PS_FLAGS | CMD_KEYS_NOT_KEY, 1, -1, 1, "pubsub",
      "Stop listening for messages posted to the given shard channels", "7.0.0"},
-    {"publish", publish_command, 3,
-     CMD_PUBSUB | CMD_LOADING | CMD_STALE | CMD_FAST | CMD_MAY_REPLICATE, 0, 0, 0, "pubsub",
-     "Post a message to a channel", "2.0.0"},
+    {"publish", publish_command, 3, CMD_PUBSUB | CMD_LOADING | CMD_STALE | CMD_FAST, 0, 0, 0,
+     "pubsub", "Post a message to a channel", "2.0.0"},
     {"spublish", spublish_command, 3,
-     CMD_PUBSUB | CMD_LOADING | CMD_STALE | CMD_FAST | CMD_MAY_REPLICATE, 1, 1, 1, "pubsub",
+     CMD_PUBSUB | CMD_LOADING | CMD_STALE | CMD_FAST | CMD_KEYS_NOT_KEY, 1, 1, 1, "pubsub",
      "Post a message to a shard channel", "7.0.0"},
     {"pubsub", NULL, -2, 0, 0, 0, 0, "pubsub", "A container for Pub/Sub commands", "2.8.0",
      pubsub_subcommands},

@@ -188,6 +188,7 @@ typedef struct client {
 #define CMD_NO_MULTI (1u << 13)
 #define CMD_ALLOW_BUSY (1u << 14)
 #define CMD_SENTINEL (1u << 15)
+#define CMD_KEYS_NOT_KEY (1u << 16) /* key positions name channels (key-spec flag not_key) */
 
 typedef void command_proc(client *c);
 
