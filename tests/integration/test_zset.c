@@ -406,7 +406,7 @@ static void test_encodings(void **state)
 }
 
 typedef struct player {
-    char name[16];
+    char name[24]; /* "player" + any int, as the compiler checks */
     double score;
 } player;
 
