@@ -1,9 +1,9 @@
 /* cli: keel-cli, the command-line client of Keel.
  *
  * Owns start-up: option parsing (the options redis-cli users know: -h -p -s
- * -a --user -u -n -r -i -x -e --raw --no-raw ...), and the choice of mode:
- * one command from argv, commands read line by line from a non-tty stdin,
- * or the interactive prompt.  Output is meant to be byte-for-byte what
+ * -a --user -u -n -r -i -x -e --raw --no-raw --tls --cacert ...), and the
+ * choice of mode: one command from argv, commands read line by line from a
+ * non-tty stdin, or the interactive prompt.  Output is meant to be byte-for-byte what
  * redis-cli 7.0 prints, so scripts written against redis-cli keep working;
  * the only intended differences are the program name in messages and the
  * help text.  hiredis 0.14 speaks RESP2 only, so there is no RESP3 here.
@@ -36,12 +36,28 @@ static void cli_usage(FILE *f)
             "  --user <username>  Used to send ACL style 'AUTH username pass'. Needs -a.\n"
             "  --pass <password>  Alias of -a for consistency with the new --user option.\n"
             "  -u <uri>           Server URI: redis://[[user]:password@]host[:port][/db]\n"
+            "                     (rediss:// for TLS)\n"
             "  -r <repeat>        Execute specified command N times (-1: forever).\n"
             "  -i <interval>      When -r is used, waits <interval> seconds per command.\n"
             "                     It is possible to specify sub-second times like -i 0.1.\n"
             "  -n <db>            Database number.\n"
             "  -x                 Read last argument from STDIN.\n"
             "  -e                 Return exit error code when command execution fails.\n"
+            "  --tls              Establish a secure TLS connection.\n"
+            "  --sni <host>       Server name indication for TLS.\n"
+            "  --cacert <file>    CA Certificate file to verify with.\n"
+            "  --cacertdir <dir>  Directory where trusted CA certificates are stored.\n"
+            "                     If neither cacert nor cacertdir are specified, the default\n"
+            "                     system-wide trusted root certs configuration will apply.\n"
+            "  --insecure         Allow insecure TLS connection by skipping cert validation.\n"
+            "  --cert <file>      Client certificate to authenticate with.\n"
+            "  --key <file>       Private key file to authenticate with.\n"
+            "  --tls-ciphers <list> Sets the list of preferred ciphers (TLSv1.2 and below)\n"
+            "                     in order of preference from highest to lowest separated by "
+            "colon (\":\").\n"
+            "  --tls-ciphersuites <list> Sets the list of preferred ciphersuites (TLSv1.3)\n"
+            "                     in order of preference from highest to lowest separated by "
+            "colon (\":\").\n"
             "  --raw              Use raw formatting for replies (default when STDOUT is\n"
             "                     not a tty).\n"
             "  --no-raw           Force formatted output even when STDOUT is not a tty.\n"
@@ -68,15 +84,15 @@ static void cli_bad_option(const char *arg)
     exit(1);
 }
 
-/* redis://[[user][:password]@]host[:port][/db] */
+/* redis://[[user][:password]@]host[:port][/db], or rediss:// for TLS */
 static void cli_parse_uri(struct cli *c, const char *uri)
 {
     const char *scheme = "redis://";
-    if (strncasecmp(uri, scheme, strlen(scheme)) != 0) {
-        if (strncasecmp(uri, "rediss://", 9) == 0)
-            fprintf(stderr, "Invalid URI scheme: TLS (rediss://) is not supported\n");
-        else
-            fprintf(stderr, "Invalid URI scheme\n");
+    if (strncasecmp(uri, "rediss://", 9) == 0) {
+        scheme = "rediss://";
+        c->tls = 1;
+    } else if (strncasecmp(uri, scheme, strlen(scheme)) != 0) {
+        fprintf(stderr, "Invalid URI scheme\n");
         exit(1);
     }
     const char *p = uri + strlen(scheme);
@@ -151,6 +167,31 @@ static int cli_parse_options(struct cli *c, int argc, char **argv)
             c->stdin_last_arg = 1;
         } else if (!strcmp(a, "-e")) {
             c->exit_on_error = 1;
+        } else if (!strcmp(a, "--tls")) {
+            c->tls = 1;
+        } else if (!strcmp(a, "--insecure")) {
+            c->tls_insecure = 1;
+        } else if (!strcmp(a, "--sni")) {
+            free(c->tls_sni);
+            c->tls_sni = cli_xstrdup(CLI_VALUE());
+        } else if (!strcmp(a, "--cacert")) {
+            free(c->tls_cacert);
+            c->tls_cacert = cli_xstrdup(CLI_VALUE());
+        } else if (!strcmp(a, "--cacertdir")) {
+            free(c->tls_cacertdir);
+            c->tls_cacertdir = cli_xstrdup(CLI_VALUE());
+        } else if (!strcmp(a, "--cert")) {
+            free(c->tls_cert);
+            c->tls_cert = cli_xstrdup(CLI_VALUE());
+        } else if (!strcmp(a, "--key")) {
+            free(c->tls_key);
+            c->tls_key = cli_xstrdup(CLI_VALUE());
+        } else if (!strcmp(a, "--tls-ciphers")) {
+            free(c->tls_ciphers);
+            c->tls_ciphers = cli_xstrdup(CLI_VALUE());
+        } else if (!strcmp(a, "--tls-ciphersuites")) {
+            free(c->tls_ciphersuites);
+            c->tls_ciphersuites = cli_xstrdup(CLI_VALUE());
         } else if (!strcmp(a, "--raw")) {
             c->raw = 1;
         } else if (!strcmp(a, "--no-raw")) {
@@ -210,6 +251,13 @@ static void cli_free(struct cli *c)
     free(c->sock);
     free(c->user);
     free(c->pass);
+    free(c->tls_sni);
+    free(c->tls_cacert);
+    free(c->tls_cacertdir);
+    free(c->tls_cert);
+    free(c->tls_key);
+    free(c->tls_ciphers);
+    free(c->tls_ciphersuites);
     free(c->histfile);
     for (int i = 0; i < c->hist_len; i++)
         free(c->hist[i]);

@@ -5,6 +5,7 @@
  *   cli_output.c   output buffer and reply formatting (redis-cli's human and raw forms)
  *   cli_command.c  the connection and running one command
  *   cli_repl.c     line mode: splitting lines, the prompt, history, completion
+ *   cli_tls.c      the TLS link (--tls): OpenSSL under hiredis's reply reader
  * One `struct cli` holds options and run-time state and is passed to every
  * function that needs it; there are no globals. */
 #ifndef KEEL_CLI_H
@@ -45,8 +46,14 @@ struct cli {
     int raw;            /* raw output (default when stdout is not a tty) */
     int stdin_last_arg; /* -x */
     int exit_on_error;  /* -e */
+    /* TLS (--tls and friends); NULL strings are unset */
+    int tls;
+    int tls_insecure;
+    char *tls_sni, *tls_cacert, *tls_cacertdir, *tls_cert, *tls_key;
+    char *tls_ciphers, *tls_ciphersuites;
     /* state */
-    redisContext *ctx;
+    redisContext *ctx;        /* the plain link (hiredis owns the socket) */
+    struct cli_tls *tls_link; /* or the TLS link (cli_tls.c) */
     int in_multi;
     int pending_db;  /* SELECT queued inside MULTI, applied on EXEC; -1 if none */
     int oneshot;     /* running a command from argv: -e applies */
@@ -90,10 +97,19 @@ void cli_format_reply(struct cli_out *o, const redisReply *r, enum cli_style sty
 /* cli_command.c */
 int cli_is(const char *s, const char *name); /* case-insensitive equality */
 int cli_connect(struct cli *c);              /* 0, or -1 after saying why */
+int cli_connected(const struct cli *c);
 void cli_disconnect(struct cli *c);
 enum cli_result cli_command(struct cli *c, int argc, char **argv, size_t *lens);
 enum cli_result cli_command_repeat(struct cli *c, int argc, char **argv, size_t *lens,
                                    long long repeat);
+
+/* cli_tls.c: a connected TLS link, or NULL after saying why on stderr */
+struct cli_tls *cli_tls_connect(const struct cli *c);
+void cli_tls_free(struct cli_tls *t);
+int cli_tls_send(struct cli_tls *t, int argc, const char **argv, const size_t *lens); /* 0/-1 */
+int cli_tls_get_reply(struct cli_tls *t, redisReply **reply);                         /* 0/-1 */
+const char *cli_tls_error(const struct cli_tls *t);
+int cli_tls_eof(const struct cli_tls *t); /* the server closed the connection */
 
 /* cli_repl.c */
 int cli_split_line(const char *line, char ***argvp, size_t **lensp); /* -1: bad quotes */

@@ -1,6 +1,7 @@
 /* cli_command: keel-cli's connection and the running of one command.
  *
- * Owns the hiredis context: connecting (TCP or unix socket), AUTH and SELECT
+ * Owns the link: a hiredis context (TCP or unix socket) or, with --tls, the
+ * TLS link of cli_tls.c, which hands back the same replies; AUTH and SELECT
  * on every (re)connect, noticing a lost connection (reported, then retried
  * by the next command), and what a command does beyond its reply: SELECT,
  * MULTI and AUTH change what the prompt shows and how a reconnect logs in;
@@ -23,16 +24,53 @@ void cli_disconnect(struct cli *c)
     if (c->ctx)
         redisFree(c->ctx);
     c->ctx = NULL;
+    cli_tls_free(c->tls_link);
+    c->tls_link = NULL;
     c->in_multi = 0;
     c->pending_db = -1;
+}
+
+int cli_connected(const struct cli *c)
+{
+    return c->ctx != NULL || c->tls_link != NULL;
 }
 
 /* A connection-level failure: say what happened, as redis-cli does, and
  * drop the context so the next command reconnects. */
 static void cli_lost_connection(struct cli *c)
 {
-    fprintf(stderr, "Error: %s\n", c->ctx->errstr[0] ? c->ctx->errstr : "I/O error");
+    const char *why = c->tls_link ? cli_tls_error(c->tls_link) : c->ctx->errstr;
+    fprintf(stderr, "Error: %s\n", why[0] ? why : "I/O error");
     cli_disconnect(c);
+}
+
+/* One request over whichever link is open; its reply, or -1 if the link
+ * broke. */
+static int cli_roundtrip(struct cli *c, int argc, const char **argv, const size_t *lens,
+                         redisReply **r)
+{
+    if (c->tls_link)
+        return cli_tls_send(c->tls_link, argc, argv, lens) == 0 &&
+                       cli_tls_get_reply(c->tls_link, r) == 0
+                   ? 0
+                   : -1;
+    return redisAppendCommandArgv(c->ctx, argc, argv, lens) == REDIS_OK &&
+                   redisGetReply(c->ctx, (void **)r) == REDIS_OK
+               ? 0
+               : -1;
+}
+
+static int cli_next_reply(struct cli *c, redisReply **r)
+{
+    if (c->tls_link)
+        return cli_tls_get_reply(c->tls_link, r);
+    return redisGetReply(c->ctx, (void **)r) == REDIS_OK ? 0 : -1;
+}
+
+/* The server closed the link (as SHUTDOWN makes it). */
+static int cli_link_eof(const struct cli *c)
+{
+    return c->tls_link ? cli_tls_eof(c->tls_link) : c->ctx->err == REDIS_ERR_EOF;
 }
 
 /* Sends AUTH, then SELECT when a database other than 0 is wanted.  Their
@@ -42,11 +80,8 @@ static int cli_handshake(struct cli *c)
 {
     redisReply *r;
     if (c->pass) {
-        if (c->user)
-            r = redisCommand(c->ctx, "AUTH %s %s", c->user, c->pass);
-        else
-            r = redisCommand(c->ctx, "AUTH %s", c->pass);
-        if (!r) {
+        const char *argv[3] = {"AUTH", c->user ? c->user : c->pass, c->pass};
+        if (cli_roundtrip(c, c->user ? 3 : 2, argv, NULL, &r) != 0) {
             cli_lost_connection(c);
             return -1;
         }
@@ -55,8 +90,10 @@ static int cli_handshake(struct cli *c)
         freeReplyObject(r);
     }
     if (c->dbnum != 0) {
-        r = redisCommand(c->ctx, "SELECT %d", c->dbnum);
-        if (!r) {
+        char db[16];
+        snprintf(db, sizeof(db), "%d", c->dbnum);
+        const char *argv[2] = {"SELECT", db};
+        if (cli_roundtrip(c, 2, argv, NULL, &r) != 0) {
             cli_lost_connection(c);
             return -1;
         }
@@ -72,6 +109,10 @@ static int cli_handshake(struct cli *c)
 int cli_connect(struct cli *c)
 {
     cli_disconnect(c);
+    if (c->tls && !c->sock) {
+        c->tls_link = cli_tls_connect(c);
+        return c->tls_link ? cli_handshake(c) : -1;
+    }
     redisContext *ctx = c->sock ? redisConnectUnix(c->sock) : redisConnect(c->host, c->port);
     if (!ctx)
         cli_die_oom();
@@ -198,7 +239,7 @@ static enum cli_result cli_read_forever(struct cli *c, enum cli_style style)
 {
     for (;;) {
         redisReply *r = NULL;
-        if (redisGetReply(c->ctx, (void **)&r) != REDIS_OK) {
+        if (cli_next_reply(c, &r) != 0) {
             cli_lost_connection(c);
             return CLI_ERR_CONN;
         }
@@ -215,7 +256,7 @@ enum cli_result cli_command(struct cli *c, int argc, char **argv, size_t *lens)
         cli_print_help();
         return CLI_OK;
     }
-    if (!c->ctx && cli_connect(c) != 0)
+    if (!cli_connected(c) && cli_connect(c) != 0)
         return CLI_ERR_CONN;
 
     int is_shutdown = cli_is(cmd, "shutdown");
@@ -228,9 +269,8 @@ enum cli_result cli_command(struct cli *c, int argc, char **argv, size_t *lens)
 
     long long start = cli_mstime();
     redisReply *r = NULL;
-    if (redisAppendCommandArgv(c->ctx, argc, (const char **)argv, lens) != REDIS_OK ||
-        redisGetReply(c->ctx, (void **)&r) != REDIS_OK) {
-        if (is_shutdown && c->ctx->err == REDIS_ERR_EOF) {
+    if (cli_roundtrip(c, argc, (const char **)argv, lens, &r) != 0) {
+        if (is_shutdown && cli_link_eof(c)) {
             /* The server went away because we asked it to: that is success. */
             cli_disconnect(c);
             return CLI_OK;

@@ -233,7 +233,7 @@ static int cli_is_sensitive(int argc, char **argv)
 
 static char *cli_prompt(struct cli *c, char *dst, size_t size)
 {
-    if (!c->ctx) {
+    if (!cli_connected(c)) {
         snprintf(dst, size, "not connected> ");
         return dst;
     }

@@ -1,7 +1,8 @@
-/* conn: one connection, plain TCP for now, behind a small table of
- * transport operations so that TLS can slot in beside it.  Owns the socket
- * and its libev read/write watchers; callers see only handlers and
- * read/write calls that behave like read(2)/write(2). */
+/* conn: one connection, plain TCP or another transport (TLS, tls.c) behind
+ * a small table of operations.  Owns the socket and its libev read/write
+ * watchers; callers see only handlers and read/write calls that behave like
+ * read(2)/write(2).  The plain TCP path calls the owner's handlers straight
+ * from the watchers: a transport only adds work to the conns that use it. */
 #include "conn.h"
 
 #include <arpa/inet.h>
@@ -16,12 +17,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-typedef struct conn_ops {
-    ssize_t (*read)(conn *c, void *p, size_t len);
-    ssize_t (*write)(conn *c, const void *p, size_t len);
-    ssize_t (*writev)(conn *c, const struct iovec *iov, int iovcnt);
-} conn_ops;
-
 struct conn {
     const conn_ops *ops;
     struct ev_loop *loop;
@@ -32,6 +27,9 @@ struct conn {
     conn_handler *write_handler;
     conn_handler *connect_handler;
     void *priv;
+    void *transport; /* the transport's own state (TLS: its SSL) */
+    int refs;        /* handlers running through conn_call_handler */
+    int close_pending;
     char err[128];
 };
 
@@ -67,7 +65,7 @@ static ssize_t tcp_writev(conn *c, const struct iovec *iov, int iovcnt)
     return n;
 }
 
-static const conn_ops tcp_ops = {tcp_read, tcp_write, tcp_writev};
+static const conn_ops tcp_ops = {tcp_read, tcp_write, tcp_writev, NULL, NULL, NULL};
 
 static int set_nonblock(int fd)
 {
@@ -179,6 +177,15 @@ void conn_close(conn *c)
         return;
     ev_io_stop(c->loop, &c->rio);
     ev_io_stop(c->loop, &c->wio);
+    if (c->refs) {
+        /* Closed from inside a handler that conn_call_handler runs: the
+         * transport still holds the conn, so it is freed when that returns. */
+        c->close_pending = 1;
+        c->read_handler = c->write_handler = c->connect_handler = NULL;
+        return;
+    }
+    if (c->ops->close)
+        c->ops->close(c);
     if (c->fd >= 0)
         close(c->fd);
     free(c);
@@ -187,7 +194,9 @@ void conn_close(conn *c)
 void conn_set_read_handler(conn *c, conn_handler *h)
 {
     c->read_handler = h;
-    if (h)
+    if (c->ops->update)
+        c->ops->update(c);
+    else if (h)
         ev_io_start(c->loop, &c->rio);
     else
         ev_io_stop(c->loop, &c->rio);
@@ -196,7 +205,9 @@ void conn_set_read_handler(conn *c, conn_handler *h)
 void conn_set_write_handler(conn *c, conn_handler *h)
 {
     c->write_handler = h;
-    if (h)
+    if (c->ops->update)
+        c->ops->update(c);
+    else if (h)
         ev_io_start(c->loop, &c->wio);
     else
         ev_io_stop(c->loop, &c->wio);
@@ -377,4 +388,85 @@ int conn_accept_tcp(int listen_fd)
             continue;
         return fd;
     }
+}
+
+/* ------------------------------------------------------------ transports */
+
+static void conn_on_transport_event(struct ev_loop *loop, ev_io *w, int revents)
+{
+    conn *c = w->data;
+    c->ops->on_event(c, revents);
+}
+
+void conn_set_transport(conn *c, const conn_ops *ops, void *transport)
+{
+    ev_io_stop(c->loop, &c->rio);
+    ev_io_stop(c->loop, &c->wio);
+    c->ops = ops;
+    c->transport = transport;
+    ev_set_cb(&c->rio, conn_on_transport_event);
+    ev_set_cb(&c->wio, conn_on_transport_event);
+}
+
+void *conn_transport(const conn *c)
+{
+    return c->transport;
+}
+
+void conn_set_connect_handler(conn *c, conn_handler *h)
+{
+    c->connect_handler = h;
+}
+
+static conn_handler *conn_handler_of(const conn *c, int which)
+{
+    return which == CONN_HANDLER_READ    ? c->read_handler
+           : which == CONN_HANDLER_WRITE ? c->write_handler
+                                         : c->connect_handler;
+}
+
+int conn_has_handler(const conn *c, int which)
+{
+    return conn_handler_of(c, which) != NULL;
+}
+
+int conn_call_handler(conn *c, int which)
+{
+    conn_handler *h = conn_handler_of(c, which);
+    if (h) {
+        c->refs++;
+        h(c);
+        c->refs--;
+    }
+    if (!c->close_pending)
+        return 0;
+    if (c->refs == 0) {
+        c->close_pending = 0;
+        conn_close(c);
+    }
+    return -1;
+}
+
+void conn_watch(conn *c, int want_read, int want_write)
+{
+    if (want_read && !ev_is_active(&c->rio))
+        ev_io_start(c->loop, &c->rio);
+    else if (!want_read && ev_is_active(&c->rio))
+        ev_io_stop(c->loop, &c->rio);
+    if (want_write && !ev_is_active(&c->wio))
+        ev_io_start(c->loop, &c->wio);
+    else if (!want_write && ev_is_active(&c->wio))
+        ev_io_stop(c->loop, &c->wio);
+}
+
+void conn_feed_read(conn *c)
+{
+    ev_feed_event(c->loop, &c->rio, EV_READ);
+}
+
+void conn_set_state(conn *c, int state, const char *err)
+{
+    c->state = state;
+    if (err)
+        snprintf(c->err, sizeof(c->err), "%s", err);
 }

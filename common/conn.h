@@ -1,4 +1,4 @@
-/* conn: one connection over plain TCP (and later TLS), driven by libev.
+/* conn: one connection over plain TCP or TLS (tls.h), driven by libev.
  *
  * The server, replication links and sentinel links all read and write
  * through conn, so the transport can change without touching them.  A conn
@@ -50,5 +50,39 @@ int conn_enable_nodelay(conn *c);
 int conn_listen_tcp(const char *addr, int port, int backlog, char *err, size_t errlen);
 /* Accept one pending connection: fd or -1 (errno EAGAIN when none). */
 int conn_accept_tcp(int listen_fd);
+
+/* ------------------------------------------------------------ transports
+ * For transport implementations (tls.c) only; owners of a conn never need
+ * this.  A conn reads and writes through a table of operations; plain TCP is
+ * the built-in one and costs nothing extra.  conn_set_transport puts another
+ * table under an open conn: from then on its watchers call ops->on_event
+ * (not the owner's handlers), and setting a handler calls ops->update, so
+ * the transport decides which watchers run and which handler an event
+ * serves (TLS may need to read in order to write, and the reverse). */
+typedef struct conn_ops {
+    ssize_t (*read)(conn *c, void *p, size_t len);
+    ssize_t (*write)(conn *c, const void *p, size_t len);
+    ssize_t (*writev)(conn *c, const struct iovec *iov, int iovcnt);
+    void (*on_event)(conn *c, int revents); /* EV_READ or EV_WRITE fired */
+    void (*update)(conn *c);                /* a read or write handler was set or cleared */
+    void (*close)(conn *c);                 /* release the transport; the fd is closed after */
+} conn_ops;
+
+enum { CONN_HANDLER_READ, CONN_HANDLER_WRITE, CONN_HANDLER_CONNECT };
+
+void conn_set_transport(conn *c, const conn_ops *ops, void *transport);
+void *conn_transport(const conn *c);
+void conn_set_connect_handler(conn *c, conn_handler *h);
+int conn_has_handler(const conn *c, int which);
+/* Call the owner's handler, if set.  The handler may close the conn; that
+ * close is deferred until the handler returns.  Returns 0 if the conn is
+ * still open, -1 if it was closed (it is freed: do not touch it). */
+int conn_call_handler(conn *c, int which);
+void conn_watch(conn *c, int want_read, int want_write); /* start or stop the watchers */
+/* Run the read watcher on the next loop iteration although the socket may
+ * have nothing new: the transport holds bytes it has already read. */
+void conn_feed_read(conn *c);
+/* Set the state, and the message conn_last_error returns (NULL: keep it). */
+void conn_set_state(conn *c, int state, const char *err);
 
 #endif

@@ -4,7 +4,7 @@
 set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config libev-dev libssl-dev libhiredis-dev
-      libcmocka-dev libedit-dev redis-tools redis-server python3-redis python3
+      libcmocka-dev libedit-dev redis-tools redis-server python3-redis python3 openssl
       cppcheck clang-format libjemalloc-dev)
 
 missing=()

@@ -9,6 +9,7 @@
  * that are not in the table are refused at start-up with the file and line:
  * a redis.conf setting Keel would silently ignore is worse than an error. */
 #include "config.h"
+#include "tls.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -41,6 +42,9 @@ enum {
 #define OPT_EMPTY_NULL (1u << 3) /* OPT_STRING: "" is stored as NULL */
 /* several arguments in the file; one space-separated value in SET */
 #define OPT_MULTI_ARG (1u << 4)
+/* the value names a file whose contents may change: SET applies it even
+ * when the value is the same (reloading a renewed certificate) */
+#define OPT_VOLATILE (1u << 5)
 
 typedef struct config_enum_item {
     const char *name;
@@ -84,6 +88,11 @@ static const config_enum_item loglevel_enum[] = {{"debug", LOG_DEBUG},
                                                  {"notice", LOG_NOTICE},
                                                  {"warning", LOG_WARNING},
                                                  {NULL, 0}};
+
+static const config_enum_item tls_auth_clients_enum[] = {{"no", TLS_AUTH_CLIENTS_NO},
+                                                         {"yes", TLS_AUTH_CLIENTS_YES},
+                                                         {"optional", TLS_AUTH_CLIENTS_OPTIONAL},
+                                                         {NULL, 0}};
 
 static const config_enum_item protected_enum[] = {
     {"no", PROTECTED_NO}, {"yes", PROTECTED_YES}, {"local", PROTECTED_LOCAL}, {NULL, 0}};
@@ -274,6 +283,72 @@ static const config_option config_options[] = {
      .min = 1,
      .max = INT_MAX,
      .def = 5},
+    /* TLS (server_tls.c): changing any of these rebuilds the context. */
+    {.name = "tls-port",
+     .type = OPT_INT,
+     .offset = CFG(tls_port),
+     .min = 0,
+     .max = 65535,
+     .def = 0,
+     .apply = server_tls_apply_port},
+#define TLS_STRING(opt, field, extra)                                                              \
+    {                                                                                              \
+        .name = opt, .type = OPT_STRING, .flags = OPT_EMPTY_NULL | (extra), .offset = CFG(field),  \
+        .apply = server_tls_apply_config                                                           \
+    }
+    TLS_STRING("tls-cert-file", tls_cert_file, OPT_VOLATILE),
+    TLS_STRING("tls-key-file", tls_key_file, OPT_VOLATILE),
+    TLS_STRING("tls-key-file-pass", tls_key_file_pass, OPT_SENSITIVE),
+    TLS_STRING("tls-client-cert-file", tls_client_cert_file, OPT_VOLATILE),
+    TLS_STRING("tls-client-key-file", tls_client_key_file, OPT_VOLATILE),
+    TLS_STRING("tls-client-key-file-pass", tls_client_key_file_pass, OPT_SENSITIVE),
+    TLS_STRING("tls-dh-params-file", tls_dh_params_file, OPT_VOLATILE),
+    TLS_STRING("tls-ca-cert-file", tls_ca_cert_file, OPT_VOLATILE),
+    TLS_STRING("tls-ca-cert-dir", tls_ca_cert_dir, OPT_VOLATILE),
+    TLS_STRING("tls-protocols", tls_protocols, 0),
+    TLS_STRING("tls-ciphers", tls_ciphers, 0),
+    TLS_STRING("tls-ciphersuites", tls_ciphersuites, 0),
+#undef TLS_STRING
+    /* Read at each TLS accept: no rebuild needed. */
+    {.name = "tls-auth-clients",
+     .type = OPT_ENUM,
+     .offset = CFG(tls_auth_clients),
+     .def = TLS_AUTH_CLIENTS_YES,
+     .enums = tls_auth_clients_enum},
+    {.name = "tls-prefer-server-ciphers",
+     .type = OPT_BOOL,
+     .offset = CFG(tls_prefer_server_ciphers),
+     .def = 0,
+     .apply = server_tls_apply_config},
+    {.name = "tls-session-caching",
+     .type = OPT_BOOL,
+     .offset = CFG(tls_session_caching),
+     .def = 1,
+     .apply = server_tls_apply_config},
+    {.name = "tls-session-cache-size",
+     .type = OPT_INT,
+     .offset = CFG(tls_session_cache_size),
+     .min = 0,
+     .max = INT_MAX,
+     .def = 20480,
+     .apply = server_tls_apply_config},
+    {.name = "tls-session-cache-timeout",
+     .type = OPT_INT,
+     .offset = CFG(tls_session_cache_timeout),
+     .min = 0,
+     .max = INT_MAX,
+     .def = 300,
+     .apply = server_tls_apply_config},
+    {.name = "tls-replication",
+     .type = OPT_BOOL,
+     .offset = CFG(tls_replication),
+     .def = 0,
+     .apply = server_tls_apply_config},
+    {.name = "tls-cluster",
+     .type = OPT_BOOL,
+     .offset = CFG(tls_cluster),
+     .def = 0,
+     .apply = server_tls_apply_config},
 };
 
 #define CONFIG_OPTION_COUNT ((int)(sizeof(config_options) / sizeof(config_options[0])))
@@ -627,6 +702,13 @@ void config_set_defaults(server_config *cfg)
 
 void config_free(server_config *cfg)
 {
+    for (int i = 0; i < CONFIG_OPTION_COUNT; i++) {
+        if (config_options[i].type == OPT_STRING && !config_options[i].global) {
+            char **sp = config_ptr(cfg, &config_options[i]);
+            free(*sp);
+            *sp = NULL;
+        }
+    }
     for (int i = 0; i < cfg->bind_count; i++) {
         free(cfg->bind[i]);
         cfg->bind[i] = NULL;
@@ -843,7 +925,7 @@ static int config_apply_port(server *s, const char **err)
 
 static int config_apply_bind(server *s, const char **err)
 {
-    if (config_relisten(s))
+    if (config_relisten(s) && server_tls_relisten(s))
         return 1;
     *err = "Failed to bind to specified addresses.";
     return 0;
@@ -998,7 +1080,7 @@ static void config_set_command(client *c)
         /* An unchanged value needs no effect (setting the same port must
          * not reopen the listeners). */
         buf now = config_cat_value(buf_empty(), &s->cfg, opts[i]);
-        int changed = buf_cmp(now, old[i]) != 0;
+        int changed = buf_cmp(now, old[i]) != 0 || (opts[i]->flags & OPT_VOLATILE);
         buf_free(now);
         if (!changed)
             continue;

@@ -96,6 +96,8 @@ int main(int argc, char **argv)
         return 1;
     if (server_listen(s) != 0)
         return 1;
+    if (server_tls_start(s) != 0)
+        return 1;
     if (s->cfg.pidfile && s->cfg.pidfile[0])
         main_write_pidfile(s->cfg.pidfile);
     log_notice("Server initialized");

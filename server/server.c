@@ -60,18 +60,22 @@ static void server_on_accept(struct ev_loop *loop, ev_io *w, int revents)
             server_reject(fd, "-ERR max number of clients reached\r\n");
             continue;
         }
-        conn *cn = conn_create_accepted(loop, fd);
-        if (s->cfg.protected_mode && (!s->cfg.requirepass || !s->cfg.requirepass[0]) &&
-            !conn_is_loopback_peer(cn)) {
-            s->stats.rejected_conn++;
-            ssize_t n = conn_write(cn, protected_mode_message, sizeof(protected_mode_message) - 1);
-            (void)n;
-            conn_close(cn);
-            continue;
-        }
-        client *c = client_create(s, cn);
-        log_verbose("Accepted %s", c->peer);
+        server_accept_conn(s, conn_create_accepted(loop, fd));
     }
+}
+
+void server_accept_conn(server *s, conn *cn)
+{
+    if (s->cfg.protected_mode && (!s->cfg.requirepass || !s->cfg.requirepass[0]) &&
+        !conn_is_loopback_peer(cn)) {
+        s->stats.rejected_conn++;
+        ssize_t n = conn_write(cn, protected_mode_message, sizeof(protected_mode_message) - 1);
+        (void)n;
+        conn_close(cn);
+        return;
+    }
+    client *c = client_create(s, cn);
+    log_verbose("Accepted %s", c->peer);
 }
 
 int server_listen(server *s)
@@ -113,6 +117,7 @@ static void server_close_listeners(server *s)
         close(s->listen_fds[i]);
     }
     s->listen_count = 0;
+    server_tls_close_listeners(s);
 }
 
 /* -------------------------------------------------------------------- cron */
@@ -317,6 +322,7 @@ void server_free(server *s)
     while (s->clients)
         client_free(s->clients);
     server_close_listeners(s);
+    server_tls_free(s);
     db_free_all(s);
     if (s->commands)
         dict_release(s->commands);

@@ -252,6 +252,19 @@ typedef struct server_config {
     int list_max_listpack_size; /* >0 entries per node, -1..-5: 4..64 KB */
     int list_compress_depth;
     char *config_file; /* absolute path, or NULL */
+    /* TLS (server_tls.c): strings are NULL when unset */
+    int tls_port; /* 0: no TLS listener */
+    char *tls_cert_file, *tls_key_file, *tls_key_file_pass;
+    char *tls_client_cert_file, *tls_client_key_file, *tls_client_key_file_pass;
+    char *tls_ca_cert_file, *tls_ca_cert_dir, *tls_dh_params_file;
+    char *tls_protocols, *tls_ciphers, *tls_ciphersuites;
+    int tls_auth_clients; /* TLS_AUTH_CLIENTS_* (tls.h) */
+    int tls_prefer_server_ciphers;
+    int tls_session_caching;
+    int tls_session_cache_size;
+    int tls_session_cache_timeout;
+    int tls_replication; /* stored for the replication links */
+    int tls_cluster;     /* stored; Keel has no cluster bus yet */
 } server_config;
 
 typedef struct server_stats {
@@ -283,6 +296,10 @@ typedef struct server {
     int listen_fds[CONFIG_BINDADDR_MAX];
     int listen_count;
     ev_io listen_watchers[CONFIG_BINDADDR_MAX];
+    int tls_listen_fds[CONFIG_BINDADDR_MAX]; /* server_tls.c: on tls-port */
+    int tls_listen_count;
+    ev_io tls_listen_watchers[CONFIG_BINDADDR_MAX];
+    struct tls_context *tls_ctx; /* NULL unless TLS is configured */
     ev_timer cron;
     ev_prepare before_sleep;
     ev_signal sig_term, sig_int;
@@ -316,6 +333,18 @@ void server_update_time(server *s);
 enum { METRIC_COMMANDS, METRIC_NET_INPUT, METRIC_NET_OUTPUT };
 long long server_metric_per_sec(int which); /* instantaneous ops/s, bytes/s */
 void info_track_peak_memory(void);          /* info.c: startup baseline and peak */
+/* A new connection (plain, or TLS once its handshake is done): protected
+ * mode, then a client. */
+void server_accept_conn(server *s, conn *cn);
+
+/* server_tls.c: the TLS context from the tls-* options, listeners on tls-port */
+int server_tls_start(server *s);    /* start-up: context and listeners; -1 to exit */
+int server_tls_relisten(server *s); /* follow tls-port and bind; 1 ok, 0 failed */
+void server_tls_close_listeners(server *s);
+void server_tls_free(server *s);
+/* CONFIG SET effects (config_apply_fn): 1, or 0 with *err set */
+int server_tls_apply_config(server *s, const char **err); /* rebuild the context */
+int server_tls_apply_port(server *s, const char **err);
 
 /* client.c: connections and the reply API used by every command */
 client *client_create(server *s, conn *cn);
