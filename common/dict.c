@@ -403,6 +403,34 @@ static dict_entry *dict_lookup(dict *d, const void *key, uint64_t h)
     return NULL;
 }
 
+uint64_t dict_hash_key(const dict *d, const void *key)
+{
+    return d->type->hash(key);
+}
+
+void dict_prefetch(const dict *d, uint64_t h, int stage)
+{
+    for (int t = 0; t <= 1; t++) {
+        if (d->size[t] == 0)
+            break;
+        dict_entry *const *slot = &d->table[t][(unsigned long)h & (d->size[t] - 1)];
+        if (stage == 0) {
+            __builtin_prefetch(slot);
+        } else if (*slot != NULL) {
+            const dict_entry *e = *slot;
+            if (stage == 1) {
+                __builtin_prefetch(e); /* the chain's first entry */
+            } else {
+                __builtin_prefetch((const char *)e->key - 1); /* its key (and header) */
+                if (e->next)
+                    __builtin_prefetch(e->next);
+            }
+        }
+        if (!dict_is_rehashing(d))
+            break;
+    }
+}
+
 dict_entry *dict_add_raw(dict *d, void *key, dict_entry **existing)
 {
     if (existing != NULL)

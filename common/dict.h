@@ -65,6 +65,13 @@ dict_entry *dict_add_raw(dict *d, void *key,
 int dict_replace(dict *d, void *key,
                  void *val); /* 1 if added, 0 if value replaced (old freed, key not) */
 dict_entry *dict_find(dict *d, const void *key);
+/* Start fetching what adding or finding a key of hash h (dict_hash_key)
+ * will read: its bucket (stage 0), the chain's first entry (1), that
+ * entry's key and the next entry (2).  Called for a batch of keys stage by
+ * stage, the cache misses of the whole batch overlap instead of queueing
+ * one after the other (bulk loading). */
+uint64_t dict_hash_key(const dict *d, const void *key);
+void dict_prefetch(const dict *d, uint64_t h, int stage);
 void *dict_fetch_value(dict *d, const void *key);  /* NULL if absent */
 int dict_delete(dict *d, const void *key);         /* DICT_OK or DICT_ERR; frees key and value */
 dict_entry *dict_unlink(dict *d, const void *key); /* removes without freeing */

@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 files=$(git ls-files '*.c' '*.h' 2>/dev/null || find common server cli tests -name '*.[ch]')
 echo "lint: cppcheck"
 cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr \
-    -D_GNU_SOURCE -Icommon -Iserver --suppress=missingIncludeSystem common server cli
+    -D_GNU_SOURCE -Icommon -Iserver -Ireplication --suppress=missingIncludeSystem common server \
+    replication cli
 echo "lint: clang-format"
 clang-format --dry-run --Werror $files
 echo "lint: ok"

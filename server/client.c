@@ -10,7 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aof.h"
+#include "replication.h"
 #include "server.h"
+#include "acl.h"
 
 #define CLIENT_READ_LEN (16 * 1024)
 #define CLIENT_BIG_ARG (32 * 1024)      /* bulks this big are read on their own */
@@ -35,7 +38,7 @@ client *client_create(server *s, conn *cn)
     resp_parser_init(&c->parser);
     c->parser.max_bulk_len = s->cfg.proto_max_bulk_len;
     c->ctime_ms = c->last_interaction_ms = s->mstime;
-    if (!s->cfg.requirepass || !s->cfg.requirepass[0])
+    if (acl_default_autoauth()) /* acl.c: default user on and nopass */
         c->flags |= CLIENT_AUTHENTICATED;
     c->user = buf_from_cstr("default");
     if (cn) {
@@ -76,6 +79,7 @@ void client_free(client *c)
         s->current_client = NULL;
     client_unlink_pending(c);
     blocking_unblock(c, UNBLOCK_DISCONNECT);
+    replication_client_freed(c);
     multi_free_client(c);
     pubsub_free_client(c);
     if (c->prev)
@@ -180,6 +184,9 @@ void client_process_input(client *c)
             s->current_client = c;
             command_call(c);
             s->current_client = NULL;
+            /* The primary's stream: count the offset, forward the bytes. */
+            if (c->flags & CLIENT_MASTER)
+                replication_master_applied(c, c->querybuf + c->qb_pos, consumed);
             /* CLIENT REPLY SKIP silences exactly the command after it. */
             c->flags &= ~CLIENT_REPLY_SKIP;
             if (c->flags & CLIENT_REPLY_SKIP_NEXT)
@@ -293,6 +300,10 @@ static int client_write(client *c)
 static void client_on_writable(conn *cn)
 {
     client *c = conn_get_private(cn);
+    /* appendfsync always: this output may acknowledge a write that only
+     * reaches the disk when the loop next flushes the AOF; it leaves then. */
+    if (aof_replies_must_wait(c->srv))
+        return;
     client_write(c);
 }
 
@@ -300,6 +311,10 @@ static void client_on_writable(conn *cn)
  * that were marked for closing while they were busy. */
 void client_flush_pending(server *s)
 {
+    /* appendfsync always: whoever flushes replies (before the loop sleeps,
+     * or a fork that wants no half-sent output) puts the AOF on disk first. */
+    if (aof_replies_must_wait(s))
+        aof_flush(s, 0);
     while (s->pending_writes) {
         client *c = s->pending_writes;
         client_unlink_pending(c);
@@ -331,7 +346,9 @@ static inline void client_mark_pending(client *c)
 static void client_check_output_limit(client *c)
 {
     server *s = c->srv;
-    int cls = c->pstate && pubsub_client_subscriptions(c) ? OBUF_PUBSUB : OBUF_NORMAL;
+    int cls = (c->flags & CLIENT_REPLICA)                   ? OBUF_REPLICA
+              : c->pstate && pubsub_client_subscriptions(c) ? OBUF_PUBSUB
+                                                            : OBUF_NORMAL;
     unsigned long long hard = s->cfg.obuf_limits[cls].hard, soft = s->cfg.obuf_limits[cls].soft;
     if (!hard && !soft)
         return;
@@ -357,8 +374,10 @@ static void client_check_output_limit(client *c)
  * loader, replication's applier) and CLIENT REPLY OFF discard output. */
 static inline int client_accepts_reply(client *c)
 {
-    if (!c->conn || (c->flags & (CLIENT_REPLY_OFF | CLIENT_REPLY_SKIP | CLIENT_CLOSE_AFTER_REPLY |
-                                 CLIENT_CLOSE_ASAP)))
+    if (!c->conn ||
+        (c->flags &
+         (CLIENT_REPLY_OFF | CLIENT_REPLY_SKIP | CLIENT_CLOSE_AFTER_REPLY | CLIENT_CLOSE_ASAP)) ||
+        (c->flags & CLIENT_MASTER)) /* the primary's stream: replies suppressed */
         return 0;
     client_mark_pending(c);
     if (buf_len(c->reply) - c->reply_pos > 16 * 1024) {
@@ -369,6 +388,16 @@ static inline int client_accepts_reply(client *c)
         c->obuf_soft_since_ms = 0;
     }
     return 1;
+}
+
+void reply_raw(client *c, const void *p, size_t len)
+{
+    if (!c->conn || (c->flags & CLIENT_CLOSE_ASAP))
+        return;
+    client_mark_pending(c);
+    c->reply = buf_cat(c->reply, p, len);
+    if (buf_len(c->reply) - c->reply_pos > 16 * 1024)
+        client_check_output_limit(c);
 }
 
 void reply_ok(client *c)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "server.h"
+#include "acl.h"
 
 static void ping_command(client *c)
 {
@@ -66,42 +67,32 @@ static void reset_command(client *c)
     c->flags &= ~(CLIENT_REPLY_OFF | CLIENT_MULTI);
     buf_free(c->name);
     c->name = NULL;
-    if (c->srv->cfg.requirepass && c->srv->cfg.requirepass[0])
-        c->flags &= ~CLIENT_AUTHENTICATED;
+    c->flags &= ~CLIENT_AUTHENTICATED;
+    buf_free(c->user);
+    c->user = buf_from_cstr("default");
+    if (acl_default_autoauth())
+        c->flags |= CLIENT_AUTHENTICATED;
     reply_simple(c, "RESET");
 }
 
 /* ------------------------------------------------------------------- AUTH */
 
+/* AUTH <password> needs a default user with a password. */
 static int password_required(const server *s)
 {
-    return s->cfg.requirepass && s->cfg.requirepass[0];
+    (void)s;
+    const acl_user *u = acl_default_user();
+    return !u || !(u->flags & ACL_USER_NOPASS);
 }
 
-/* Compare in time independent of where the first difference is, so the
- * password cannot be guessed byte by byte from response times. */
-static int password_equal(const char *given, size_t glen, const char *expected)
-{
-    size_t elen = strlen(expected);
-    unsigned char diff = glen != elen;
-    for (size_t i = 0; i < glen; i++)
-        diff |= (unsigned char)(given[i] ^ expected[i % (elen ? elen : 1)]);
-    return diff == 0;
-}
-
-/* The only user is "default" until ACLs arrive: it takes requirepass, or
- * any password when none is set. Returns 1 if authenticated. */
+/* AUTH and HELLO AUTH go through the ACL: a user name (default: "default")
+ * and a password checked against its SHA-256 hashes.  Returns 1 if
+ * authenticated. */
 static int client_try_auth(client *c, const resp_arg *user, const resp_arg *pass)
 {
-    server *s = c->srv;
-    if (user && !(user->len == 7 && memcmp(user->ptr, "default", 7) == 0))
-        return 0; /* user names are case-sensitive */
-    if (password_required(s) && !password_equal(pass->ptr, pass->len, s->cfg.requirepass))
-        return 0;
-    c->flags |= CLIENT_AUTHENTICATED;
-    buf_free(c->user);
-    c->user = buf_from_cstr("default");
-    return 1;
+    if (!user)
+        return acl_authenticate(c, "default", 7, pass->ptr, pass->len);
+    return acl_authenticate(c, user->ptr, user->len, pass->ptr, pass->len);
 }
 
 static void reply_wrongpass(client *c)
@@ -245,11 +236,15 @@ static void client_setname_command(client *c)
 
 /* One line of CLIENT LIST / CLIENT INFO, with Redis's fields in Redis's
  * order, so tools that parse it keep working. */
-static buf client_info_line(buf out, client *c)
+buf client_info_line(buf out, client *c)
 {
     server *s = c->srv;
     char flags[8];
     int f = 0;
+    if (c->flags & CLIENT_REPLICA)
+        flags[f++] = 'S';
+    if (c->flags & CLIENT_MASTER)
+        flags[f++] = 'M';
     if (c->flags & CLIENT_MULTI)
         flags[f++] = 'x';
     if (c->flags & CLIENT_BLOCKED)
@@ -296,6 +291,10 @@ enum { CTYPE_NORMAL, CTYPE_REPLICA, CTYPE_PUBSUB, CTYPE_MASTER };
 
 static int client_type(const client *c)
 {
+    if (c->flags & CLIENT_REPLICA)
+        return CTYPE_REPLICA;
+    if (c->flags & CLIENT_MASTER)
+        return CTYPE_MASTER;
     return pubsub_client_subscriptions(c) > 0 ? CTYPE_PUBSUB : CTYPE_NORMAL;
 }
 

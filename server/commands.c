@@ -11,6 +11,9 @@
 #include <strings.h>
 
 #include "server.h"
+#include "acl.h"
+#include "persist.h"
+#include "replication.h"
 
 /* ---------------------------------------------------------- registration */
 
@@ -26,10 +29,25 @@ static const dict_type command_dict_type = {name_hash, name_equal, NULL, NULL};
 
 static command *const *all_tables(void)
 {
-    static command *const tables[] = {
-        string_commands,  keyspace_commands, server_commands, config_commands, client_commands,
-        command_commands, info_commands,     multi_commands,  pubsub_commands, hash_commands,
-        list_commands,    set_commands,      zset_commands,   bitops_commands, NULL};
+    static command *const tables[] = {string_commands,
+                                      keyspace_commands,
+                                      server_commands,
+                                      config_commands,
+                                      client_commands,
+                                      command_commands,
+                                      info_commands,
+                                      multi_commands,
+                                      pubsub_commands,
+                                      hash_commands,
+                                      list_commands,
+                                      set_commands,
+                                      zset_commands,
+                                      bitops_commands,
+                                      persist_commands,
+                                      aof_commands,
+                                      acl_commands,
+                                      replication_commands,
+                                      NULL};
     return tables;
 }
 
@@ -263,6 +281,19 @@ void command_call(client *c)
         reply_error(c, "NOAUTH Authentication required.");
         return;
     }
+    if (!acl_check_command(c)) { /* -NOPERM, logged in ACL LOG */
+        ((command *)cmd)->rejected_calls++;
+        if (in_multi)
+            c->flags |= CLIENT_DIRTY_EXEC;
+        return;
+    }
+    if (persist_reject_command(c, cmd)) /* -LOADING, -MISCONF */
+        return;
+    if (replication_reject_command(c, cmd)) { /* -READONLY, -NOREPLICAS, -MASTERDOWN */
+        if (in_multi)
+            c->flags |= CLIENT_DIRTY_EXEC;
+        return;
+    }
     /* A RESP2 client that is subscribed only receives messages: its
      * replies would be mixed up with them otherwise. */
     if (c->resp == 2 && c->pstate && pubsub_client_subscriptions(c) > 0 &&
@@ -349,7 +380,37 @@ static int category_index(const char *name)
     return -1;
 }
 
-static int command_categories(const command *cmd, const char **out)
+/* Where Redis's category membership is not what the flags and group give:
+ * categories added to (or, with a leading '-', removed from) a command. */
+static const struct {
+    const char *command, *categories;
+} category_overrides[] = {
+    {"dbsize", "@keyspace"},
+    {"flushall", "@keyspace @dangerous"},
+    {"flushdb", "@keyspace @dangerous"},
+    {"swapdb", "@keyspace @dangerous"},
+    {"object", "-@keyspace"},
+    {"lastsave", "@admin @dangerous"},
+    {"info", "@dangerous"},
+    {"keys", "@dangerous"},
+    {"command", "@connection"},
+    {"command|count", "@connection"},
+    {"command|docs", "@connection"},
+    {"command|getkeys", "@connection"},
+    {"command|help", "@connection"},
+    {"command|info", "@connection"},
+    {"command|list", "@connection"},
+    {"wait", "-@keyspace @connection"},
+    {"role", "@admin @dangerous"},
+};
+
+const char *const *command_category_names(int *count)
+{
+    *count = CATEGORY_COUNT;
+    return category_names;
+}
+
+int command_categories(const command *cmd, const char **out)
 {
     static const struct {
         const char *group, *category;
@@ -386,6 +447,20 @@ static int command_categories(const command *cmd, const char **out)
     if (cmd->flags & CMD_BLOCKING)
         bits |= 1u << category_index("@blocking");
     bits |= 1u << category_index((cmd->flags & CMD_FAST) ? "@fast" : "@slow");
+    for (size_t i = 0; i < sizeof(category_overrides) / sizeof(category_overrides[0]); i++) {
+        if (strcmp(cmd->fullname, category_overrides[i].command) != 0)
+            continue;
+        char tmp[256];
+        snprintf(tmp, sizeof(tmp), "%s", category_overrides[i].categories);
+        for (char *save = NULL, *tok = strtok_r(tmp, " ", &save); tok;
+             tok = strtok_r(NULL, " ", &save)) {
+            int idx = category_index(tok[0] == '-' ? tok + 1 : tok);
+            if (idx >= 0 && tok[0] == '-')
+                bits &= ~(1u << idx);
+            else if (idx >= 0)
+                bits |= 1u << idx;
+        }
+    }
     int n = 0;
     for (int i = 0; i < CATEGORY_COUNT; i++)
         if (bits & (1u << i))

@@ -10,6 +10,10 @@
  * a redis.conf setting Keel would silently ignore is worse than an error. */
 #include "config.h"
 #include "tls.h"
+#include "persist.h"
+#include "aof.h"
+#include "replication.h"
+#include "acl.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -94,6 +98,11 @@ static const config_enum_item tls_auth_clients_enum[] = {{"no", TLS_AUTH_CLIENTS
                                                          {"optional", TLS_AUTH_CLIENTS_OPTIONAL},
                                                          {NULL, 0}};
 
+static const config_enum_item appendfsync_enum[] = {{"always", AOF_FSYNC_ALWAYS},
+                                                    {"everysec", AOF_FSYNC_EVERYSEC},
+                                                    {"no", AOF_FSYNC_NO},
+                                                    {NULL, 0}};
+
 static const config_enum_item protected_enum[] = {
     {"no", PROTECTED_NO}, {"yes", PROTECTED_YES}, {"local", PROTECTED_LOCAL}, {NULL, 0}};
 
@@ -108,6 +117,40 @@ static int config_apply_hz(server *s, const char **err);
 
 #define CFG(field) offsetof(server_config, field)
 #define MB (1024LL * 1024)
+
+/* replication/: `replicaof host port` ("" or "no one": none). */
+static const config_enum_item repl_diskless_load_enum[] = {
+    {"disabled", 0}, {"on-empty-db", 1}, {"swapdb", 2}, {NULL, 0}};
+
+static int config_parse_replicaof(server_config *cfg, int argc, char **argv, const char **err)
+{
+    (void)cfg;
+    if (argc == 0 || (argc == 1 && !argv[0][0]) ||
+        (argc == 2 && !strcasecmp(argv[0], "no") && !strcasecmp(argv[1], "one"))) {
+        free(repl_cfg.replicaof_host);
+        repl_cfg.replicaof_host = NULL;
+        repl_cfg.replicaof_port = 0;
+        return 1;
+    }
+    char *end;
+    long port = argc == 2 ? strtol(argv[1], &end, 10) : -1;
+    if (argc != 2 || *end || port < 0 || port > 65535) {
+        *err = "Invalid master port";
+        return 0;
+    }
+    free(repl_cfg.replicaof_host);
+    repl_cfg.replicaof_host = strdup(argv[0]);
+    repl_cfg.replicaof_port = (int)port;
+    return 1;
+}
+
+static buf config_format_replicaof(buf out, const server_config *cfg)
+{
+    (void)cfg;
+    if (!repl_cfg.replicaof_host)
+        return out;
+    return buf_cat_printf(out, "%s %d", repl_cfg.replicaof_host, repl_cfg.replicaof_port);
+}
 
 /* The order here is the order of CONFIG GET * and of lines CONFIG REWRITE
  * appends.  Bounds, defaults and flags are Redis 7.0's. */
@@ -168,7 +211,26 @@ static const config_option config_options[] = {
     {.name = "requirepass",
      .type = OPT_STRING,
      .flags = OPT_SENSITIVE | OPT_EMPTY_NULL,
-     .offset = CFG(requirepass)},
+     .offset = CFG(requirepass),
+     .apply = acl_apply_requirepass},
+    /* ACL users (acl.c): a users file, or `user` lines in the config */
+    {.name = "aclfile",
+     .type = OPT_STRING,
+     .flags = OPT_IMMUTABLE,
+     .offset = CFG(aclfile),
+     .def_str = ""},
+    {.name = "user",
+     .type = OPT_CUSTOM,
+     .flags = OPT_IMMUTABLE | OPT_MULTI_ARG | OPT_SENSITIVE,
+     .def_str = "",
+     .parse = acl_config_parse_user,
+     .format = acl_config_format_user},
+    {.name = "acllog-max-len",
+     .type = OPT_INT,
+     .global = &acl_log_max_len,
+     .min = 0,
+     .max = INT_MAX,
+     .def = 128},
     {.name = "maxclients",
      .type = OPT_INT,
      .offset = CFG(maxclients),
@@ -283,6 +345,83 @@ static const config_option config_options[] = {
      .min = 1,
      .max = INT_MAX,
      .def = 5},
+    /* Snapshots (persist_cmds.c, rdb.c) */
+    {.name = "save",
+     .type = OPT_CUSTOM,
+     .flags = OPT_MULTI_ARG,
+     .def_str = "3600 1 300 100 60 10000",
+     .parse = persist_parse_save,
+     .format = persist_format_save},
+    {.name = "dbfilename",
+     .type = OPT_STRING,
+     .flags = OPT_PROTECTED,
+     .offset = CFG(dbfilename),
+     .def_str = "dump.rdb",
+     .apply = persist_apply_dbfilename},
+    {.name = "rdbcompression", .type = OPT_BOOL, .offset = CFG(rdbcompression), .def = 1},
+    {.name = "rdbchecksum",
+     .type = OPT_BOOL,
+     .flags = OPT_IMMUTABLE,
+     .offset = CFG(rdbchecksum),
+     .def = 1},
+    {.name = "stop-writes-on-bgsave-error",
+     .type = OPT_BOOL,
+     .offset = CFG(stop_writes_on_bgsave_error),
+     .def = 1},
+    {.name = "rdb-del-sync-files", .type = OPT_BOOL, .offset = CFG(rdb_del_sync_files), .def = 0},
+    {.name = "rdb-key-save-delay",
+     .type = OPT_INT,
+     .offset = CFG(rdb_key_save_delay),
+     .min = INT_MIN,
+     .max = INT_MAX,
+     .def = 0},
+    {.name = "key-load-delay",
+     .type = OPT_INT,
+     .offset = CFG(key_load_delay),
+     .min = INT_MIN,
+     .max = INT_MAX,
+     .def = 0},
+    /* The append-only file (aof.c); aof_start checks the two names. */
+    {.name = "appendonly",
+     .type = OPT_BOOL,
+     .offset = CFG(appendonly),
+     .apply = aof_config_apply_appendonly},
+    {.name = "appendfilename",
+     .type = OPT_STRING,
+     .flags = OPT_IMMUTABLE,
+     .offset = CFG(appendfilename),
+     .def_str = "appendonly.aof"},
+    {.name = "appenddirname",
+     .type = OPT_STRING,
+     .flags = OPT_IMMUTABLE,
+     .offset = CFG(appenddirname),
+     .def_str = "appendonlydir"},
+    {.name = "appendfsync",
+     .type = OPT_ENUM,
+     .offset = CFG(appendfsync),
+     .def = AOF_FSYNC_EVERYSEC,
+     .enums = appendfsync_enum},
+    {.name = "no-appendfsync-on-rewrite",
+     .type = OPT_BOOL,
+     .offset = CFG(no_appendfsync_on_rewrite)},
+    {.name = "auto-aof-rewrite-percentage",
+     .type = OPT_INT,
+     .offset = CFG(auto_aof_rewrite_percentage),
+     .min = 0,
+     .max = INT_MAX,
+     .def = 100},
+    {.name = "auto-aof-rewrite-min-size",
+     .type = OPT_MEM_LL,
+     .offset = CFG(auto_aof_rewrite_min_size),
+     .min = 0,
+     .max = LLONG_MAX,
+     .def = 64 * MB},
+    {.name = "aof-load-truncated", .type = OPT_BOOL, .offset = CFG(aof_load_truncated), .def = 1},
+    {.name = "aof-use-rdb-preamble",
+     .type = OPT_BOOL,
+     .offset = CFG(aof_use_rdb_preamble),
+     .def = 1},
+    {.name = "aof-timestamp-enabled", .type = OPT_BOOL, .offset = CFG(aof_timestamp_enabled)},
     /* TLS (server_tls.c): changing any of these rebuilds the context. */
     {.name = "tls-port",
      .type = OPT_INT,
@@ -349,6 +488,113 @@ static const config_option config_options[] = {
      .offset = CFG(tls_cluster),
      .def = 0,
      .apply = server_tls_apply_config},
+    /* Replication (replication/): values live in repl_cfg. */
+    {.name = "replicaof",
+     .alias = "slaveof",
+     .type = OPT_CUSTOM,
+     .flags = OPT_IMMUTABLE | OPT_MULTI_ARG,
+     .def_str = "",
+     .parse = config_parse_replicaof,
+     .format = config_format_replicaof},
+    {.name = "masterauth",
+     .type = OPT_STRING,
+     .flags = OPT_SENSITIVE | OPT_EMPTY_NULL,
+     .global = &repl_cfg.masterauth},
+    {.name = "masteruser",
+     .type = OPT_STRING,
+     .flags = OPT_EMPTY_NULL,
+     .global = &repl_cfg.masteruser},
+    {.name = "replica-read-only",
+     .alias = "slave-read-only",
+     .type = OPT_BOOL,
+     .global = &repl_cfg.replica_read_only,
+     .def = 1},
+    {.name = "replica-serve-stale-data",
+     .alias = "slave-serve-stale-data",
+     .type = OPT_BOOL,
+     .global = &repl_cfg.replica_serve_stale_data,
+     .def = 1},
+    {.name = "replica-priority",
+     .alias = "slave-priority",
+     .type = OPT_INT,
+     .global = &repl_cfg.replica_priority,
+     .min = 0,
+     .max = INT_MAX,
+     .def = 100},
+    {.name = "replica-announce-ip",
+     .alias = "slave-announce-ip",
+     .type = OPT_STRING,
+     .flags = OPT_EMPTY_NULL,
+     .global = &repl_cfg.replica_announce_ip},
+    {.name = "replica-announce-port",
+     .alias = "slave-announce-port",
+     .type = OPT_INT,
+     .global = &repl_cfg.replica_announce_port,
+     .min = 0,
+     .max = 65535,
+     .def = 0},
+    {.name = "replica-announced",
+     .type = OPT_BOOL,
+     .global = &repl_cfg.replica_announced,
+     .def = 1},
+    {.name = "repl-diskless-sync", .type = OPT_BOOL, .global = &repl_cfg.diskless_sync, .def = 1},
+    {.name = "repl-diskless-sync-delay",
+     .type = OPT_INT,
+     .global = &repl_cfg.diskless_sync_delay,
+     .min = 0,
+     .max = INT_MAX,
+     .def = 5},
+    {.name = "repl-diskless-sync-max-replicas",
+     .type = OPT_INT,
+     .global = &repl_cfg.diskless_sync_max_replicas,
+     .min = 0,
+     .max = INT_MAX,
+     .def = 0},
+    {.name = "repl-diskless-load",
+     .type = OPT_ENUM,
+     .global = &repl_cfg.diskless_load,
+     .def = 0,
+     .enums = repl_diskless_load_enum},
+    {.name = "repl-backlog-size",
+     .type = OPT_MEM_LL,
+     .global = &repl_cfg.backlog_size,
+     .apply = repl_apply_backlog_size,
+     .min = 1,
+     .max = LLONG_MAX,
+     .def = 1024 * 1024},
+    {.name = "repl-backlog-ttl",
+     .type = OPT_INT,
+     .global = &repl_cfg.backlog_ttl,
+     .min = 0,
+     .max = INT_MAX,
+     .def = 3600},
+    {.name = "repl-timeout",
+     .type = OPT_INT,
+     .global = &repl_cfg.timeout,
+     .min = 1,
+     .max = INT_MAX,
+     .def = 60},
+    {.name = "repl-ping-replica-period",
+     .alias = "repl-ping-slave-period",
+     .type = OPT_INT,
+     .global = &repl_cfg.ping_period,
+     .min = 1,
+     .max = INT_MAX,
+     .def = 10},
+    {.name = "min-replicas-to-write",
+     .alias = "min-slaves-to-write",
+     .type = OPT_INT,
+     .global = &repl_cfg.min_replicas_to_write,
+     .min = 0,
+     .max = INT_MAX,
+     .def = 0},
+    {.name = "min-replicas-max-lag",
+     .alias = "min-slaves-max-lag",
+     .type = OPT_INT,
+     .global = &repl_cfg.min_replicas_max_lag,
+     .min = 0,
+     .max = INT_MAX,
+     .def = 10},
 };
 
 #define CONFIG_OPTION_COUNT ((int)(sizeof(config_options) / sizeof(config_options[0])))
@@ -789,6 +1035,7 @@ int config_load(server *s, const char *file, int argc, char **argv_overrides, ch
     memset(&e, 0, sizeof(e));
 
     config_set_defaults(cfg);
+    persist_config_load_begin(); /* `save` lines in a file add up */
     if (file) {
         /* Absolute now: `dir` may chdir() before CONFIG REWRITE needs it. */
         if (strcmp(file, "-") != 0) {
@@ -797,6 +1044,7 @@ int config_load(server *s, const char *file, int argc, char **argv_overrides, ch
                 cfg->config_file = config_strdup(abs);
         }
         if (config_parse_file(file, config_load_directive, s, &e) != 0) {
+            persist_config_load_end();
             config_finish_error(&e, err, errlen);
             return -1;
         }
@@ -806,10 +1054,12 @@ int config_load(server *s, const char *file, int argc, char **argv_overrides, ch
         int rc = config_parse_string(lines, "command line", config_load_directive, s, &e);
         buf_free(lines);
         if (rc != 0) {
+            persist_config_load_end();
             config_finish_error(&e, err, errlen);
             return -1;
         }
     }
+    persist_config_load_end();
 
     /* Checks that need the whole configuration, as Redis makes them. */
     if (cfg->logfile && cfg->logfile[0]) {
@@ -1345,7 +1595,8 @@ static buf config_rw_line_for(server_config *cfg, const config_option *o, int *f
         buf was = config_cat_value(buf_empty(), &def, o);
         *force = strcmp(now, was) != 0;
         buf_free(was);
-        line = buf_cat_buf(line, now);
+        /* An empty value is written as "" (save "", as Redis rewrites it). */
+        line = buf_len(now) ? buf_cat_buf(line, now) : buf_cat_cstr(line, "\"\"");
         buf_free(now);
         return line;
     }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "replication.h"
 #include "server.h"
 
 /* ------------------------------------------------------------- dict types */
@@ -153,6 +154,10 @@ int db_remove_expire(keel_db *db, const void *key, size_t len)
 
 int db_key_is_expired(server *s, keel_db *db, const void *key, size_t len)
 {
+    /* While loading, later commands in the file may still use the key:
+     * it expires once loading is over. */
+    if (s->loading)
+        return 0;
     dict_entry *e = db_find_expire_entry(db, key, len);
     return e && s->mstime > e->v.s64;
 }
@@ -179,6 +184,13 @@ int db_expire_if_needed(client *c, keel_db *db, const void *key, size_t len)
 {
     server *s = c->srv;
     if (!db_key_is_expired(s, db, key, len))
+        return 0;
+    /* A replica leaves expiry to its primary (a DEL comes down the stream):
+     * the primary's commands still see the key, readers do not. */
+    if (replication_is_replica(s) && !(c->flags & CLIENT_MASTER) &&
+        !(c->cmd && (c->cmd->flags & CMD_WRITE)))
+        return 1;
+    if (replication_is_replica(s) && (c->flags & CLIENT_MASTER))
         return 0;
     db_expire_key(s, db, key, len);
     return 1;
@@ -215,6 +227,8 @@ static void expire_scan_entry(void *priv, const dict_entry *e)
  * active-expire-effort), so memory held by dead keys stays bounded. */
 void db_active_expire_cycle(server *s, int fast)
 {
+    if (s->loading || replication_is_replica(s)) /* the primary expires for us */
+        return;
     static int next_db;
     static int64_t last_fast_us;
     int effort = s->cfg.active_expire_effort - 1; /* 0..9 */

@@ -28,6 +28,9 @@ size_t __sanitizer_get_heap_size(void);
 #endif
 
 #include "server.h"
+#include "persist.h"
+#include "aof.h"
+#include "replication.h"
 
 #if defined(KEEL_HAVE_JEMALLOC)
 #include <jemalloc/jemalloc.h>
@@ -389,22 +392,23 @@ static buf info_memory(server *s, buf out)
                          info_ratio(resident, active), (ssize_t)(resident - active),
                          info_ratio(rss, resident), (ssize_t)(rss - resident),
                          info_ratio(rss, used), (ssize_t)(rss - used));
-    /* No replication backlog, replica links, cluster links or AOF buffer
-     * exist yet: replication/ and aof.c must feed these when they land.
-     * Lazy freeing is synchronous for now, so nothing is ever pending. */
+    /* No replication backlog, replica links or cluster links exist yet:
+     * replication/ must feed these when it lands.  The AOF buffer is not
+     * counted for eviction, as in Redis. */
+    size_t aof_mem = aof_buffer_size();
     return buf_cat_printf(out,
-                          "mem_not_counted_for_evict:0\r\n"
+                          "mem_not_counted_for_evict:%zu\r\n"
                           "mem_replication_backlog:0\r\n"
                           "mem_total_replication_buffers:0\r\n"
                           "mem_clients_slaves:0\r\n"
                           "mem_clients_normal:%zu\r\n"
                           "mem_cluster_links:0\r\n"
-                          "mem_aof_buffer:0\r\n"
+                          "mem_aof_buffer:%zu\r\n"
                           "mem_allocator:" INFO_ALLOCATOR "\r\n"
                           "active_defrag_running:0\r\n"
                           "lazyfree_pending_objects:%lld\r\n"
                           "lazyfreed_objects:%lld\r\n",
-                          clients_mem, lazyfree_pending(), lazyfree_freed());
+                          aof_mem, clients_mem, aof_mem, lazyfree_pending(), lazyfree_freed());
 }
 
 /* ----------------------------------------------------------------- Stats */
@@ -421,21 +425,21 @@ static buf info_stats(server *s, buf out)
                        "total_net_output_bytes:%lld\r\n",
                        st->numconnections, st->numcommands, server_metric_per_sec(METRIC_COMMANDS),
                        st->net_input_bytes, st->net_output_bytes);
-    /* Replication traffic and syncs stay 0 until replication/ lands. */
-    out =
-        buf_cat_printf(out,
-                       "total_net_repl_input_bytes:0\r\n"
-                       "total_net_repl_output_bytes:0\r\n"
-                       "instantaneous_input_kbps:%.2f\r\n"
-                       "instantaneous_output_kbps:%.2f\r\n"
-                       "instantaneous_input_repl_kbps:0.00\r\n"
-                       "instantaneous_output_repl_kbps:0.00\r\n"
-                       "rejected_connections:%lld\r\n"
-                       "sync_full:0\r\n"
-                       "sync_partial_ok:0\r\n"
-                       "sync_partial_err:0\r\n",
-                       (double)server_metric_per_sec(METRIC_NET_INPUT) / 1024,
-                       (double)server_metric_per_sec(METRIC_NET_OUTPUT) / 1024, st->rejected_conn);
+    /* Replication traffic stays 0: not measured yet; syncs are replication/'s. */
+    out = buf_cat_printf(out,
+                         "total_net_repl_input_bytes:0\r\n"
+                         "total_net_repl_output_bytes:0\r\n"
+                         "instantaneous_input_kbps:%.2f\r\n"
+                         "instantaneous_output_kbps:%.2f\r\n"
+                         "instantaneous_input_repl_kbps:0.00\r\n"
+                         "instantaneous_output_repl_kbps:0.00\r\n"
+                         "rejected_connections:%lld\r\n"
+                         "sync_full:%lld\r\n"
+                         "sync_partial_ok:%lld\r\n"
+                         "sync_partial_err:%lld\r\n",
+                         (double)server_metric_per_sec(METRIC_NET_INPUT) / 1024,
+                         (double)server_metric_per_sec(METRIC_NET_OUTPUT) / 1024, st->rejected_conn,
+                         repl.sync_full, repl.sync_partial_ok, repl.sync_partial_err);
     /* expire_cycle_cpu_milliseconds is left out: the expiry cycle does not
      * measure its own time.  Client eviction does not exist, and with the
      * noeviction policy the eviction loop never runs. */
@@ -458,12 +462,13 @@ static buf info_stats(server *s, buf out)
                          "pubsubshard_channels:%lld\r\n",
                          pubsub_channel_count(0), pubsub_channel_count(1),
                          pubsub_shard_channel_count());
-    /* Constants for features Keel does not have yet: fork()ed saves,
-     * MIGRATE, writable replicas, active defrag, client tracking, DUMP
+    /* Fork figures are persist_cmds.c's; constants for features Keel
+     * does not have yet: MIGRATE, writable replicas, active defrag, client tracking, DUMP
      * payload checks and I/O threads. */
-    out = buf_cat_cstr(out, "latest_fork_usec:0\r\n"
-                            "total_forks:0\r\n"
-                            "migrate_cached_sockets:0\r\n"
+    long long fork_usec, forks;
+    persist_fork_stats(&fork_usec, &forks);
+    out = buf_cat_printf(out, "latest_fork_usec:%lld\r\ntotal_forks:%lld\r\n", fork_usec, forks);
+    out = buf_cat_cstr(out, "migrate_cached_sockets:0\r\n"
                             "slave_expires_tracked_keys:0\r\n"
                             "active_defrag_hits:0\r\n"
                             "active_defrag_misses:0\r\n"
@@ -626,27 +631,10 @@ static buf info_keyspace(server *s, buf out)
 
 /* -------------------------------------------------------------- sections */
 
-/* Replication as it stands for a primary with no replicas and no backlog:
- * what sentinels and clients read to learn the role.  The replication
- * module takes this section over when it arrives. */
+/* Replication: owned by replication/ (role, replicas, offsets, backlog). */
 static buf info_replication(server *s, buf out)
 {
-    static char replid[41];
-    if (!replid[0])
-        util_random_hex(replid, 40);
-    return buf_cat_printf(out,
-                          "role:master\r\n"
-                          "connected_slaves:0\r\n"
-                          "master_failover_state:no-failover\r\n"
-                          "master_replid:%s\r\n"
-                          "master_replid2:0000000000000000000000000000000000000000\r\n"
-                          "master_repl_offset:0\r\n"
-                          "second_repl_offset:-1\r\n"
-                          "repl_backlog_active:0\r\n"
-                          "repl_backlog_size:1048576\r\n"
-                          "repl_backlog_first_byte_offset:0\r\n"
-                          "repl_backlog_histlen:0\r\n",
-                          replid);
+    return replication_info(s, out);
 }
 
 typedef buf info_section_fn(server *s, buf out);
@@ -664,6 +652,7 @@ static const struct {
     {"server", NULL, "Server", info_server, INFO_IN_DEFAULT},
     {"clients", NULL, "Clients", info_clients, INFO_IN_DEFAULT},
     {"memory", NULL, "Memory", info_memory, INFO_IN_DEFAULT},
+    {"persistence", NULL, "Persistence", persist_info, INFO_IN_DEFAULT}, /* persist_cmds.c */
     {"stats", NULL, "Stats", info_stats, INFO_IN_DEFAULT},
     {"replication", NULL, "Replication", info_replication, INFO_IN_DEFAULT},
     {"cpu", NULL, "CPU", info_cpu, INFO_IN_DEFAULT},

@@ -625,7 +625,10 @@ static void keys_expire_generic(client *c, long long basetime_ms, int in_seconds
         }
     }
 
-    if (when <= c->srv->mstime) {
+    /* While loading, a time already past still sets the TTL (the key
+     * expires after loading), as Redis: deleting it here would let the
+     * commands after it in the file recreate it. */
+    if (when <= c->srv->mstime && !c->srv->loading) {
         if (c->srv->cfg.lazyfree_lazy_expire)
             db_delete_async(c, c->db, key->ptr, key->len);
         else

@@ -10,6 +10,9 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "persist.h"
+#include "aof.h"
+#include "replication.h"
 #include "server.h"
 
 static void main_usage(void)
@@ -101,6 +104,15 @@ int main(int argc, char **argv)
     if (s->cfg.pidfile && s->cfg.pidfile[0])
         main_write_pidfile(s->cfg.pidfile);
     log_notice("Server initialized");
+    /* The dataset, before serving: clients that connect meanwhile get
+     * -LOADING (persist.h).  With appendonly yes the AOF loads instead. */
+    if (aof_start(s, err, sizeof(err)) != 0) { /* reads the manifest even when off */
+        log_warning("%s", err);
+        return 1;
+    }
+    if (!s->cfg.appendonly && persist_load_at_startup(s) != 0)
+        return 1;
+    replication_init(s); /* `replicaof`: connect once the dataset is in */
     log_notice("Ready to accept connections tcp on port %d", s->cfg.port);
     server_run(s);
     server_free(s);

@@ -284,6 +284,27 @@ void ql_push(quicklist *ql, const void *s, size_t len, int where)
     ql_set_count(ql, ql_count(ql) + 1);
 }
 
+void ql_append_listpack(quicklist *ql, unsigned char *lp)
+{
+    unsigned long n = lp_length(lp);
+    if (n == 0) {
+        lp_free(lp);
+        return;
+    }
+    if (ql_node_fits(ql, lp_bytes(lp), n)) {
+        ql_link_after(ql, ql->tail, ql_node_new(lp));
+        ql_set_count(ql, ql_count(ql) + n);
+        return;
+    }
+    for (unsigned char *p = lp_first(lp); p; p = lp_next(lp, p)) {
+        unsigned char tmp[LP_INTBUF_SIZE];
+        uint32_t len;
+        const unsigned char *v = lp_get_bytes(p, tmp, &len);
+        ql_push(ql, v, len, QL_TAIL);
+    }
+    lp_free(lp);
+}
+
 int ql_peek(quicklist *ql, int where, lp_entry *out)
 {
     ql_node *n = where == QL_HEAD ? ql->head : ql->tail;

@@ -89,6 +89,10 @@ size_t ql_mem_usage(const quicklist *ql);  /* bytes of the structure, nodes and 
 
 /* Add an element at the head or tail (QL_HEAD / QL_TAIL). */
 void ql_push(quicklist *ql, const void *s, size_t len, int where);
+/* Append a whole listpack (its own malloc block, already validated) as the
+ * last node, taking ownership: how RDB loading adopts a file's nodes.  One
+ * that does not fit the list's fill has its entries pushed one by one. */
+void ql_append_listpack(quicklist *ql, unsigned char *lp);
 /* The element at the head or tail, without removing it: 0 if the list is empty. */
 int ql_peek(quicklist *ql, int where, lp_entry *out);
 /* Remove the element at the head or tail (the list must not be empty). */

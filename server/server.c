@@ -14,6 +14,9 @@
 
 #include "config.h"
 #include "server.h"
+#include "acl.h"
+#include "persist.h"
+#include "aof.h"
 
 static const char protected_mode_message[] =
     "-DENIED Keel is running in protected mode because protected mode is enabled and no password "
@@ -66,7 +69,9 @@ static void server_on_accept(struct ev_loop *loop, ev_io *w, int revents)
 
 void server_accept_conn(server *s, conn *cn)
 {
-    if (s->cfg.protected_mode && (!s->cfg.requirepass || !s->cfg.requirepass[0]) &&
+    /* As Redis: protected while the default user needs no password. */
+    const acl_user *def = acl_default_user();
+    if (s->cfg.protected_mode && (!def || (def->flags & ACL_USER_NOPASS)) &&
         !conn_is_loopback_peer(cn)) {
         s->stats.rejected_conn++;
         ssize_t n = conn_write(cn, protected_mode_message, sizeof(protected_mode_message) - 1);
@@ -166,6 +171,8 @@ static void server_close_idle_clients(server *s)
     int64_t limit = (int64_t)s->cfg.timeout * 1000;
     for (client *c = s->clients, *next; c; c = next) {
         next = c->next;
+        if (c->flags & (CLIENT_REPLICA | CLIENT_MASTER))
+            continue; /* replication links have repl-timeout */
         if (s->mstime - c->last_interaction_ms > limit) {
             log_verbose("Closing idle client id=%llu addr=%s", (unsigned long long)c->id, c->peer);
             client_free(c);
@@ -175,6 +182,10 @@ static void server_close_idle_clients(server *s)
 
 static void server_rehash_step(server *s)
 {
+    /* Not while a fork()ed child shares our memory: moving entries would
+     * copy the pages they live on (persist.h). */
+    if (s->child_type != 0)
+        return;
     /* At most 1 ms per cron tick, spread over the databases that need it. */
     for (int i = 0; i < s->cfg.databases; i++) {
         if (dict_is_rehashing(s->db[i].keys)) {
@@ -199,12 +210,16 @@ static void server_cron(struct ev_loop *loop, ev_timer *w, int revents)
             ev_break(loop, EVBREAK_ALL);
             return;
         }
+        log_warning("SIGTERM received but errors trying to shut down the server, check the logs "
+                    "for more information");
         s->shutdown_asap = 0;
     }
     metrics_track(s);
     info_track_peak_memory();
     db_active_expire_cycle(s, 0);
     server_rehash_step(s);
+    persist_cron(s); /* save points, scheduled BGSAVE */
+    aof_cron(s);     /* scheduled and automatic rewrites, write retries */
     int per_second = s->cfg.hz > 0 ? s->cfg.hz : 10;
     if (s->cronloops % per_second == 0)
         server_close_idle_clients(s);
@@ -224,6 +239,7 @@ static void server_before_sleep(struct ev_loop *loop, ev_prepare *w, int revents
     db_active_expire_cycle(s, 1);
     blocking_handle_ready_keys(s);
     blocking_process_unblocked(s);
+    aof_flush(s, 0); /* before any reply of this iteration leaves */
     client_flush_pending(s);
 }
 
@@ -279,6 +295,11 @@ int server_init(server *s)
 
     db_init_all(s);
     commands_init(s);
+    char acl_err[1024];
+    if (acl_init(s, acl_err, sizeof(acl_err)) != 0) { /* acl.c: users, requirepass, aclfile */
+        log_warning("%s", acl_err);
+        return -1;
+    }
     s->errors = server_errors_dict_create();
 
     ev_timer_init(&s->cron, server_cron, 0.001, 1.0 / (s->cfg.hz > 0 ? s->cfg.hz : 10));
@@ -296,13 +317,16 @@ int server_init(server *s)
     return 0;
 }
 
-/* Everything that must happen before the process exits: stop accepting,
- * flush what clients are owed, remove the pid file.  Persistence hooks in
- * here when it arrives, and may refuse (return -1) if it cannot save. */
+/* Everything that must happen before the process exits: save (persist.h:
+ * when save points are set, unless SHUTDOWN_NOSAVE; always with
+ * SHUTDOWN_SAVE), stop accepting, flush what clients are owed, remove the
+ * pid file.  Refused (-1) when the save fails without SHUTDOWN_FORCE. */
 int server_prepare_shutdown(server *s, int flags)
 {
-    (void)flags;
     log_warning("User requested shutdown...");
+    aof_shutdown(s); /* stop a rewrite; write and fsync what is buffered */
+    if (persist_prepare_shutdown(s, flags) != 0)
+        return -1;
     server_close_listeners(s);
     client_flush_pending(s);
     if (s->cfg.pidfile && s->cfg.pidfile[0])

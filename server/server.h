@@ -118,6 +118,8 @@ struct command;
 #define CLIENT_IN_EXEC (1 << 13)        /* running EXEC's queue: never block */
 #define CLIENT_REPROCESSING (1 << 14)   /* re-running a command after unblocking */
 #define CLIENT_UNBLOCKED (1 << 15)      /* on the list to resume reading input */
+#define CLIENT_REPLICA (1 << 16)        /* replication/primary.c: a replica being fed */
+#define CLIENT_MASTER (1 << 17)         /* replication/replica.c: the link to our primary */
 
 struct pubsub_state;
 struct blocking_state;
@@ -205,6 +207,7 @@ typedef struct command {
     struct command *parent;
     char fullname[48]; /* "get", "config|get" */
     long long calls, usec, rejected_calls, failed_calls;
+    int acl_id; /* acl.c: the command's bit in users' command bitmaps */
 } command;
 
 /* ----------------------------------------------------------------- server */
@@ -223,6 +226,7 @@ typedef struct server_config {
     int loglevel;
     int databases;
     char *requirepass; /* NULL or "" = no password */
+    char *aclfile;     /* acl.c: users file for ACL LOAD/SAVE, or NULL */
     int maxclients;
     int timeout; /* idle seconds before closing a client, 0 = never */
     int tcp_keepalive;
@@ -265,6 +269,29 @@ typedef struct server_config {
     int tls_session_cache_timeout;
     int tls_replication; /* stored for the replication links */
     int tls_cluster;     /* stored; Keel has no cluster bus yet */
+    /* Snapshots (persist_cmds.c, rdb.c) */
+    int save_point_count; /* `save`: 0 = no automatic saves */
+    struct {
+        long long seconds, changes;
+    } save_points[16];
+    char *dbfilename;
+    int rdbcompression;
+    int rdbchecksum;
+    int stop_writes_on_bgsave_error;
+    int rdb_del_sync_files;
+    int rdb_key_save_delay; /* test aid: microseconds per key saved (<0: 1 us once in -n) */
+    int key_load_delay;     /* test aid: microseconds per key loaded */
+    /* AOF (aof.c) */
+    int appendonly;
+    char *appendfilename; /* a bare file name, inside appenddirname */
+    char *appenddirname;  /* a bare directory name, inside dir */
+    int appendfsync;      /* AOF_FSYNC_* (aof.h) */
+    int no_appendfsync_on_rewrite;
+    int auto_aof_rewrite_percentage;
+    long long auto_aof_rewrite_min_size;
+    int aof_load_truncated;
+    int aof_use_rdb_preamble;
+    int aof_timestamp_enabled;
 } server_config;
 
 typedef struct server_stats {
@@ -319,6 +346,11 @@ typedef struct server {
     char executable[1024];
     unsigned int lruclock;
     long long stat_peak_memory;
+    /* persist.h: loading a dataset (commands without CMD_LOADING get
+     * -LOADING), and the one fork()ed child (CHILD_TYPE_*, 0 = none) */
+    int loading;
+    int child_type;
+    int child_pid;
 } server;
 
 /* ------------------------------------------------------------ module APIs */
@@ -329,6 +361,8 @@ int server_listen(server *s);
 void server_run(server *s);
 void server_free(server *s);
 int server_prepare_shutdown(server *s, int flags); /* 0 ok, -1 refused */
+/* server_prepare_shutdown's flags: SHUTDOWN's arguments */
+enum { SHUTDOWN_NOSAVE = 1, SHUTDOWN_SAVE = 2, SHUTDOWN_NOW = 4, SHUTDOWN_FORCE = 8 };
 void server_update_time(server *s);
 enum { METRIC_COMMANDS, METRIC_NET_INPUT, METRIC_NET_OUTPUT };
 long long server_metric_per_sec(int which); /* instantaneous ops/s, bytes/s */
@@ -384,6 +418,8 @@ size_t reply_defer_len(client *c);
 void reply_set_deferred_len(client *c, size_t handle, long long n);
 void reply_set_deferred_map_len(client *c, size_t handle, long long n);
 void reply_help(client *c, const char **lines); /* "FOO <sub>" help blocks */
+/* Raw protocol bytes, even for the master client (replication streams, ACKs). */
+void reply_raw(client *c, const void *p, size_t len);
 
 /* commands.c */
 void commands_init(server *s);
@@ -515,11 +551,18 @@ buf notify_flags_to_string(buf out, int flags);
  * the AOF and to replicas. */
 void propagate_command(server *s, int dbid, int argc, const resp_arg *argv);
 
+/* commands.c: ACL categories, from the flags and group (acl.c uses them) */
+int command_categories(const command *cmd, const char **out);
+const char *const *command_category_names(int *count);
+/* client_cmds.c: one CLIENT LIST line (ACL LOG's client-info) */
+buf client_info_line(buf out, client *c);
+
 /* Each module exports its commands as a table ending with a {0} entry;
  * commands.c registers them all. */
 extern command string_commands[];   /* t_string.c */
 extern command keyspace_commands[]; /* keys.c: DEL, EXPIRE, SCAN, ... */
 extern command server_commands[];   /* server_cmds.c: PING, INFO, SELECT, FLUSHALL, ... */
+extern command acl_commands[];      /* acl_cmds.c: ACL */
 extern command config_commands[];   /* config.c: CONFIG */
 extern command client_commands[];   /* client_cmds.c: CLIENT, AUTH, HELLO, QUIT */
 extern command command_commands[];  /* commands.c: COMMAND */
@@ -531,5 +574,8 @@ extern command set_commands[];      /* t_set.c */
 extern command zset_commands[];     /* t_zset.c */
 extern command bitops_commands[];   /* bitops.c */
 extern command info_commands[];     /* info.c: INFO */
+extern command aof_commands[];      /* aof.c: BGREWRITEAOF */
+/* replication/primary.c: REPLICAOF, REPLCONF, PSYNC, SYNC, WAIT, ROLE */
+extern command replication_commands[];
 
 #endif

@@ -5,6 +5,7 @@
 #include <sys/time.h>
 
 #include "server.h"
+#include "persist.h"
 
 static void dbsize_command(client *c)
 {
@@ -51,6 +52,7 @@ static void flushall_command(client *c)
         return;
     long long removed = db_flush(c->srv, -1, async);
     c->srv->stats.dirty += removed + 1;
+    persist_after_flushall(c->srv); /* with save points: an empty snapshot, as Redis */
     reply_ok(c);
 }
 
@@ -110,14 +112,9 @@ static void shutdown_command(client *c)
         reply_error(c, "ERR No shutdown in progress.");
         return;
     }
-    (void)now, (void)force;
-    if (save) {
-        /* There is nothing to save to until persistence is configured. */
-        log_warning("Error trying to save the DB on shutdown: persistence is not available");
-        reply_error(c, "ERR Errors trying to SHUTDOWN. Check logs.");
-        return;
-    }
-    if (server_prepare_shutdown(c->srv, 0) != 0) {
+    int flags = (nosave ? SHUTDOWN_NOSAVE : 0) | (save ? SHUTDOWN_SAVE : 0) |
+                (now ? SHUTDOWN_NOW : 0) | (force ? SHUTDOWN_FORCE : 0);
+    if (server_prepare_shutdown(c->srv, flags) != 0) {
         reply_error(c, "ERR Errors trying to SHUTDOWN. Check logs.");
         return;
     }

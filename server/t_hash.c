@@ -23,6 +23,7 @@
 
 #include "listpack.h"
 #include "server.h"
+#include "type_persist.h"
 
 /* HINCRBYFLOAT formats long doubles with "%.17Lf": the largest one needs
  * about 4950 characters. */
@@ -1193,3 +1194,36 @@ command hash_commands[] = {
 #undef D
 #undef F
 #undef HASH_CMD
+
+/* ------------------------------------------------- persistence access */
+
+kobj *hash_new_hashtable(size_t hint)
+{
+    dict *d = dict_create(&hash_dict_type);
+    if (hint)
+        dict_expand(d, hint);
+    kobj *o = obj_create(OBJ_HASH, d);
+    o->encoding = ENC_HASHTABLE;
+    return o;
+}
+
+int hash_table_add(kobj *o, const void *f, size_t flen, const void *v, size_t vlen)
+{
+    unsigned char *pair = pair_new(f, flen, v, vlen);
+    if (dict_add(o->ptr, pair, NULL) != DICT_OK) {
+        free(pair);
+        return 0;
+    }
+    return 1;
+}
+
+void hash_table_entry(const dict_entry *e, const char **f, size_t *flen, const char **v,
+                      size_t *vlen)
+{
+    hash_view hv;
+    pair_read(e->key, &hv);
+    *f = hv.f;
+    *flen = hv.flen;
+    *v = hv.v;
+    *vlen = hv.vlen;
+}

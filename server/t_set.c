@@ -25,6 +25,7 @@
 
 #include "intset.h"
 #include "server.h"
+#include "type_persist.h"
 
 /* Redis's strategy switches for SPOP and SRANDMEMBER with a count: past
  * these ratios it is cheaper to work from the whole set than to draw. */
@@ -1369,3 +1370,20 @@ command set_commands[] = {
 #undef D
 #undef F
 #undef SET_CMD
+
+/* ------------------------------------------------- persistence access */
+
+kobj *set_new_encoded(int encoding, size_t hint)
+{
+    if (encoding == ENC_INTSET)
+        return set_new_intset();
+    kobj *o = set_new_hashtable();
+    if (hint)
+        dict_expand(o->ptr, hint);
+    return o;
+}
+
+int set_add_member(server *s, kobj *o, const char *p, size_t len)
+{
+    return set_add(s, o, p, len);
+}

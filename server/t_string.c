@@ -357,7 +357,7 @@ static void getex_command(client *c)
 
     reply_bulk_obj(c, o);
 
-    if ((flags & (STR_EXAT | STR_PXAT)) && when <= c->srv->mstime) {
+    if ((flags & (STR_EXAT | STR_PXAT)) && when <= c->srv->mstime && !c->srv->loading) {
         if (c->srv->cfg.lazyfree_lazy_expire)
             db_delete_async(c, c->db, key->ptr, key->len);
         else

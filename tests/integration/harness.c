@@ -50,11 +50,19 @@ static const char *harness_binary(void)
     return bin;
 }
 
+static pid_t harness_exec(harness_server *s, const char *extra_args);
+
 static pid_t harness_spawn(harness_server *s, const char *extra_args)
 {
     snprintf(s->dir, sizeof(s->dir), "/tmp/keel-test-XXXXXX");
     if (!mkdtemp(s->dir))
         return -1;
+    return harness_exec(s, extra_args);
+}
+
+/* Start the process in s->dir (which exists), logging to s->log. */
+static pid_t harness_exec(harness_server *s, const char *extra_args)
+{
     snprintf(s->log, sizeof(s->log), "%s/server.log", s->dir);
     if (s->port == 0)
         s->port = harness_free_port();
@@ -138,6 +146,74 @@ int harness_run_server_expect_exit(harness_server *s, const char *extra_args, in
     s->port = 0;
     if (harness_spawn(s, extra_args) < 0)
         return -1;
+    return harness_wait_exit(s, timeout_ms);
+}
+
+int harness_make_dir(harness_server *s)
+{
+    memset(s, 0, sizeof(*s));
+    snprintf(s->dir, sizeof(s->dir), "/tmp/keel-test-XXXXXX");
+    if (!mkdtemp(s->dir))
+        return -1;
+    s->port = harness_free_port();
+    return 0;
+}
+
+int harness_spawn_in_dir(harness_server *s, const char *extra_args)
+{
+    if (s->port == 0)
+        s->port = harness_free_port();
+    return harness_exec(s, extra_args) < 0 ? -1 : 0;
+}
+
+void harness_kill_server(harness_server *s, int sig)
+{
+    if (s->pid <= 0)
+        return;
+    kill(s->pid, sig);
+    int status;
+    for (int i = 0; i < 1500; i++) { /* 30 s: a shutdown may save a big dataset */
+        if (waitpid(s->pid, &status, WNOHANG) == s->pid) {
+            s->pid = 0;
+            return;
+        }
+        harness_sleep_ms(20);
+    }
+    kill(s->pid, SIGKILL);
+    waitpid(s->pid, &status, 0);
+    s->pid = 0;
+}
+
+int harness_wait_ready(harness_server *s, int timeout_ms)
+{
+    for (int waited = 0; waited <= timeout_ms; waited += 50) {
+        if (harness_pings(s))
+            return 0;
+        int status;
+        if (waitpid(s->pid, &status, WNOHANG) == s->pid) {
+            fprintf(stderr, "harness: keel-server exited during start-up; log:\n");
+            char *log = harness_read_log(s);
+            fprintf(stderr, "%s\n", log ? log : "");
+            free(log);
+            s->pid = 0;
+            return -1;
+        }
+        harness_sleep_ms(50);
+    }
+    fprintf(stderr, "harness: keel-server did not answer PING within %d ms\n", timeout_ms);
+    return -1;
+}
+
+int harness_restart_server(harness_server *s, const char *extra_args, int timeout_ms)
+{
+    harness_kill_server(s, SIGTERM);
+    if (harness_spawn_in_dir(s, extra_args) != 0)
+        return -1;
+    return harness_wait_ready(s, timeout_ms);
+}
+
+int harness_wait_exit(harness_server *s, int timeout_ms)
+{
     for (int waited = 0; waited <= timeout_ms; waited += 20) {
         int status;
         if (waitpid(s->pid, &status, WNOHANG) == s->pid) {

@@ -1,0 +1,123 @@
+/* acl: users and their permissions (Redis 7.0's ACL).  A user has a state
+ * (on/off), SHA-256 password hashes, key patterns (read, write or both),
+ * channel patterns and a bitmap of the commands it may run.  This header is
+ * the rule language (acl_user_set_rule), the checks command_call runs, the
+ * user registry, ACL LOG, and loading/saving users from config or aclfile. */
+#ifndef KEEL_ACL_H
+#define KEEL_ACL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "resp.h"
+
+struct server;
+struct server_config;
+struct client;
+struct command;
+
+#define ACL_USER_ON (1 << 0)
+#define ACL_USER_NOPASS (1 << 1)
+#define ACL_USER_ALLKEYS (1 << 2)
+#define ACL_USER_ALLCHANNELS (1 << 3)
+#define ACL_USER_ALLCOMMANDS (1 << 4)   /* +@all and nothing taken away since */
+#define ACL_USER_SANITIZE (1 << 6)      /* sanitize-payload (set by reset) */
+#define ACL_USER_SKIP_SANITIZE (1 << 7) /* skip-sanitize-payload */
+#define ACL_USER_FUTURE (1 << 5)        /* +@all since the last -@all: described from +@all */
+
+#define ACL_PERM_READ 1
+#define ACL_PERM_WRITE 2
+#define ACL_PERM_ALL 3
+
+#define ACL_SHA256_LEN 32
+
+typedef struct acl_key_pattern {
+    buf pattern;
+    int perms; /* ACL_PERM_* */
+} acl_key_pattern;
+
+typedef struct acl_user {
+    buf name;
+    int flags; /* ACL_USER_* */
+    unsigned char (*passwords)[ACL_SHA256_LEN];
+    int npasswords;
+    acl_key_pattern *keys;
+    int nkeys;
+    buf *channels;
+    int nchannels;
+    uint64_t *allowed; /* one bit per command id (acl_command_count) */
+} acl_user;
+
+/* Denial reasons, as ACL LOG names them. */
+enum { ACL_OK = 0, ACL_DENIED_CMD, ACL_DENIED_KEY, ACL_DENIED_CHANNEL, ACL_DENIED_AUTH };
+
+/* Start-up: number the commands, create the default user, apply
+ * requirepass, the config's `user` lines and the aclfile.  0, or -1 with a
+ * message in err. */
+int acl_init(struct server *s, char *err, size_t errlen);
+
+/* SHA-256 of data (FIPS 180-4, computed by OpenSSL's EVP). */
+void acl_sha256(const void *data, size_t len, unsigned char out[ACL_SHA256_LEN]);
+
+/* Users, independent of the registry (the unit tests use these). */
+acl_user *acl_user_create(const char *name, size_t len);
+void acl_user_free(acl_user *u);
+/* Apply one rule ("on", ">pass", "~key*", "+@read", ...).  1, or 0 with
+ * *err set to Redis's message for the failure. */
+int acl_user_set_rule(acl_user *u, const char *rule, size_t len, const char **err);
+/* The user's rules as ACL LIST shows them (without "user <name> "). */
+buf acl_user_describe(buf out, const acl_user *u);
+int acl_user_check_password(const acl_user *u, const char *pass, size_t len);
+int acl_user_can_key(const acl_user *u, const char *key, size_t len, int perms);
+int acl_user_can_channel(const acl_user *u, const char *ch, size_t len, int is_pattern);
+int acl_user_can_command(const acl_user *u, const struct command *cmd);
+/* The full check of a command with its arguments: ACL_OK or ACL_DENIED_*,
+ * and *pos the offending argument for keys and channels. */
+int acl_user_check_call(const acl_user *u, const struct command *cmd, int argc,
+                        const resp_arg *argv, int *pos);
+
+/* The registry. */
+acl_user *acl_user_lookup(const char *name, size_t len);
+acl_user *acl_default_user(void);
+
+/* command_call: checks c->cmd for c's user; on a denial replies -NOPERM,
+ * logs it in ACL LOG and returns 0. */
+int acl_check_command(struct client *c);
+/* AUTH / HELLO AUTH: 1 and c is now that user, or 0 (logged). */
+int acl_authenticate(struct client *c, const char *user, size_t ulen, const char *pass,
+                     size_t plen);
+/* Whether a new connection starts authenticated (default user on, nopass). */
+int acl_default_autoauth(void);
+/* requirepass's CONFIG SET effect: the default user's password. */
+int acl_apply_requirepass(struct server *s, const char **err);
+/* The `user` directive (OPT_CUSTOM in config.c). */
+int acl_config_parse_user(struct server_config *cfg, int argc, char **argv, const char **err);
+buf acl_config_format_user(buf out, const struct server_config *cfg);
+
+/* acl_cmds.c uses these. */
+void acl_log_add(struct client *c, int reason, const char *object, size_t olen,
+                 const char *username, size_t ulen);
+void acl_log_reply(struct client *c, long long count);
+void acl_log_reset(void);
+extern int acl_log_max_len; /* acllog-max-len: entries ACL LOG keeps (128) */
+/* 1, 2 if the user was on and is now off (the caller then closes its
+ * connections with acl_kill_clients_of, after replying), or 0 with err. */
+int acl_setuser(struct server *s, const char *name, size_t nlen, int nrules, const resp_arg *rules,
+                char *err, size_t errlen);
+int acl_deluser(struct server *s, const char *name, size_t nlen);
+void acl_kill_clients_of(struct server *s, const char *name, size_t len);
+/* ACL LOAD: while deferred, closing the running client's own connection
+ * only marks it pending, so that it gets its reply first. */
+void acl_defer_current_close(int on);
+int acl_current_close_pending(void);
+int acl_user_count(void);
+acl_user *acl_user_at(int i); /* sorted by name */
+int acl_load_file(struct server *s, const char *path, char *err, size_t errlen);
+int acl_save_file(const char *path, char *err, size_t errlen);
+int acl_command_count(void);
+const struct command *acl_command_at(int id);
+const char *const *acl_category_list(int *count);
+int acl_command_in_category(const struct command *cmd, const char *category);
+
+#endif
