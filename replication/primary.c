@@ -186,6 +186,7 @@ static replica_link *repl_link_get(client *c)
     if (!l)
         abort();
     l->c = c;
+    l->ack_ms = c->srv->mstime;
     const char *colon = strrchr(c->peer, ':');
     size_t iplen = colon ? (size_t)(colon - c->peer) : strlen(c->peer);
     if (iplen >= sizeof(l->ip))

@@ -199,9 +199,13 @@ static void acl_number_commands(server *s)
 
 /* --------------------------------------------------------------- users */
 
+int acl_pubsub_default = 0;
+
 acl_user *acl_user_create(const char *name, size_t len)
 {
     acl_user *u = acl_xcalloc(1, sizeof(*u));
+    if (acl_pubsub_default)
+        u->flags |= ACL_USER_ALLCHANNELS;
     u->name = buf_new(name, len);
     u->allowed = acl_xcalloc((size_t)(acl.words ? acl.words : 1), sizeof(uint64_t));
     return u;
@@ -234,6 +238,34 @@ static void acl_user_reset_passwords(acl_user *u)
     u->npasswords = 0;
 }
 
+static const command *acl_lookup_command(const char *name, size_t len);
+
+/* Forget the first-arg rules of command `id` (-1: of every command). */
+static void acl_clear_firstargs(acl_user *u, int id)
+{
+    int j = 0;
+    for (int i = 0; i < u->nfirstargs; i++) {
+        if (id < 0 || u->firstargs[i].id == id)
+            buf_free(u->firstargs[i].arg);
+        else
+            u->firstargs[j++] = u->firstargs[i];
+    }
+    u->nfirstargs = j;
+    if (j == 0) {
+        free(u->firstargs);
+        u->firstargs = NULL;
+    }
+}
+
+static int acl_firstarg_allows(const acl_user *u, int id, const resp_arg *arg)
+{
+    for (int i = 0; i < u->nfirstargs; i++)
+        if (u->firstargs[i].id == id && buf_len(u->firstargs[i].arg) == arg->len &&
+            strncasecmp(u->firstargs[i].arg, arg->ptr, arg->len) == 0)
+            return 1;
+    return 0;
+}
+
 void acl_user_free(acl_user *u)
 {
     if (!u)
@@ -241,6 +273,7 @@ void acl_user_free(acl_user *u)
     acl_user_reset_keys(u);
     acl_user_reset_channels(u);
     acl_user_reset_passwords(u);
+    acl_clear_firstargs(u, -1);
     free(u->allowed);
     buf_free(u->name);
     free(u);
@@ -264,6 +297,12 @@ static acl_user *acl_user_copy(const acl_user *src)
         u->channels[i] = buf_dup(src->channels[i]);
     u->nchannels = src->nchannels;
     memcpy(u->allowed, src->allowed, sizeof(uint64_t) * (size_t)acl.words);
+    if (src->nfirstargs) {
+        u->firstargs = acl_xcalloc((size_t)src->nfirstargs, sizeof(*u->firstargs));
+        for (int i = 0; i < src->nfirstargs; i++)
+            u->firstargs[i] = (acl_first_arg){src->firstargs[i].id, buf_dup(src->firstargs[i].arg)};
+        u->nfirstargs = src->nfirstargs;
+    }
     return u;
 }
 
@@ -302,15 +341,44 @@ static int acl_remove_password(acl_user *u, const unsigned char *h, const char *
 static void acl_change_command(acl_user *u, const command *cmd, int allow)
 {
     bit_set(u->allowed, cmd->acl_id, allow);
+    acl_clear_firstargs(u, cmd->acl_id);
     for (const command *sub = cmd->subcommands; sub && sub->name; sub++)
         bit_set(u->allowed, sub->acl_id, allow);
 }
 
 static void acl_change_category(acl_user *u, int cat, int allow)
 {
-    for (int i = 0; i < acl.ncommands; i++)
-        if (bit_get(acl.category_bits[cat], i))
+    for (int i = 0; i < acl.ncommands; i++) {
+        if (bit_get(acl.category_bits[cat], i)) {
             bit_set(u->allowed, i, allow);
+            acl_clear_firstargs(u, i);
+        }
+    }
+}
+
+/* +cmd|arg for a command without subcommands (Redis's first-arg rule). */
+static int acl_add_firstarg(acl_user *u, const char *rule, size_t len, const char **err)
+{
+    const char *bar = memchr(rule, '|', len);
+    const command *cmd = acl_lookup_command(rule + 1, (size_t)(bar - rule - 1));
+    const char *arg = bar + 1;
+    size_t alen = len - (size_t)(arg - rule);
+    if (!cmd || cmd->subcommands || rule[0] == '-' || memchr(arg, '|', alen)) {
+        *err = "Unknown command or category name in ACL";
+        return 0;
+    }
+    if (alen == 0) {
+        *err = "Syntax error";
+        return 0;
+    }
+    if (bit_get(u->allowed, cmd->acl_id))
+        return 1; /* already allowed with any argument */
+    resp_arg a = {arg, alen};
+    if (acl_firstarg_allows(u, cmd->acl_id, &a))
+        return 1;
+    u->firstargs = acl_xrealloc(u->firstargs, sizeof(*u->firstargs) * (size_t)(u->nfirstargs + 1));
+    u->firstargs[u->nfirstargs++] = (acl_first_arg){cmd->acl_id, buf_new(arg, alen)};
+    return 1;
 }
 
 static const command *acl_lookup_command(const char *name, size_t len)
@@ -421,8 +489,9 @@ int acl_user_set_rule(acl_user *u, const char *rule, size_t len, const char **er
         acl_user_reset_passwords(u);
         acl_user_reset_keys(u);
         acl_user_reset_channels(u);
-        u->flags = ACL_USER_SANITIZE;
+        u->flags = ACL_USER_SANITIZE | (acl_pubsub_default ? ACL_USER_ALLCHANNELS : 0);
         memset(u->allowed, 0, sizeof(uint64_t) * (size_t)acl.words);
+        acl_clear_firstargs(u, -1);
     } else if (len >= 1 && rule[0] == '>') {
         acl_sha256(rule + 1, len - 1, h);
         acl_add_password(u, h);
@@ -464,6 +533,7 @@ int acl_user_set_rule(acl_user *u, const char *rule, size_t len, const char **er
         int allow = rule[0] == '+';
         if (acl_rule_is(rule + 2, len - 2, "all")) {
             memset(u->allowed, allow ? 0xff : 0, sizeof(uint64_t) * (size_t)acl.words);
+            acl_clear_firstargs(u, -1);
             if (allow)
                 u->flags |= ACL_USER_ALLCOMMANDS | ACL_USER_FUTURE;
             else
@@ -478,6 +548,12 @@ int acl_user_set_rule(acl_user *u, const char *rule, size_t len, const char **er
         acl_change_category(u, cat, allow);
         u->flags &= ~ACL_USER_ALLCOMMANDS;
     } else if (len >= 2 && (rule[0] == '+' || rule[0] == '-')) {
+        const char *bar = memchr(rule, '|', len);
+        if (bar) {
+            const command *top = acl_lookup_command(rule + 1, (size_t)(bar - rule - 1));
+            if (top && !top->subcommands)
+                return acl_add_firstarg(u, rule, len, err);
+        }
         const command *cmd = acl_lookup_command(rule + 1, len - 1);
         if (!cmd) {
             *err = unknown;
@@ -551,6 +627,13 @@ static buf acl_describe_commands(buf out, const acl_user *u)
         for (const command *sub = acl.commands[i]->subcommands; sub && sub->name; sub++)
             bit_set(fake, sub->acl_id, ub);
     }
+    for (int i = 0; i < acl.ncommands; i++)
+        for (int j = 0; j < u->nfirstargs; j++)
+            if (u->firstargs[j].id == i)
+                out =
+                    buf_cat_cstr(buf_cat_buf(buf_cat_printf(out, "+%s|", acl.commands[i]->fullname),
+                                             u->firstargs[j].arg),
+                                 " ");
     free(fake);
     free(temp);
     buf_range(out, 0, -2); /* the last space */
@@ -764,7 +847,8 @@ int acl_user_check_call(const acl_user *u, const command *cmd, int argc, const r
                         int *pos)
 {
     *pos = 0;
-    if (!acl_user_can_command(u, cmd))
+    if (!acl_user_can_command(u, cmd) &&
+        !(argc >= 2 && acl_firstarg_allows(u, cmd->acl_id, &argv[1])))
         return ACL_DENIED_CMD;
     if (!(u->flags & ACL_USER_ALLKEYS) && !(cmd->flags & CMD_KEYS_NOT_KEY)) {
         int *keys = acl_xcalloc((size_t)argc, sizeof(int));
@@ -982,6 +1066,9 @@ int acl_default_autoauth(void)
 int acl_check_command(client *c)
 {
     const command *cmd = c->cmd;
+    /* The replication stream from our primary is not a user's command. */
+    if (!c->conn || (c->flags & CLIENT_MASTER))
+        return 1;
     acl_user *u = c->user ? acl_user_lookup(c->user, buf_len(c->user)) : acl.default_user;
     if (!u)
         u = acl.default_user;

@@ -37,6 +37,11 @@ typedef struct acl_key_pattern {
     int perms; /* ACL_PERM_* */
 } acl_key_pattern;
 
+typedef struct acl_first_arg { /* +select|0: a command allowed with that first argument */
+    int id;                    /* the command's acl_id */
+    buf arg;
+} acl_first_arg;
+
 typedef struct acl_user {
     buf name;
     int flags; /* ACL_USER_* */
@@ -46,7 +51,9 @@ typedef struct acl_user {
     int nkeys;
     buf *channels;
     int nchannels;
-    uint64_t *allowed; /* one bit per command id (acl_command_count) */
+    uint64_t *allowed;        /* one bit per command id (acl_command_count) */
+    acl_first_arg *firstargs; /* only for commands whose bit is off */
+    int nfirstargs;
 } acl_user;
 
 /* Denial reasons, as ACL LOG names them. */
@@ -100,7 +107,8 @@ void acl_log_add(struct client *c, int reason, const char *object, size_t olen,
                  const char *username, size_t ulen);
 void acl_log_reply(struct client *c, long long count);
 void acl_log_reset(void);
-extern int acl_log_max_len; /* acllog-max-len: entries ACL LOG keeps (128) */
+extern int acl_pubsub_default; /* acl-pubsub-default: 1 allchannels, 0 resetchannels */
+extern int acl_log_max_len;    /* acllog-max-len: entries ACL LOG keeps (128) */
 /* 1, 2 if the user was on and is now off (the caller then closes its
  * connections with acl_kill_clients_of, after replying), or 0 with err. */
 int acl_setuser(struct server *s, const char *name, size_t nlen, int nrules, const resp_arg *rules,

@@ -103,6 +103,9 @@ static const config_enum_item appendfsync_enum[] = {{"always", AOF_FSYNC_ALWAYS}
                                                     {"no", AOF_FSYNC_NO},
                                                     {NULL, 0}};
 
+static const config_enum_item acl_pubsub_default_enum[] = {
+    {"allchannels", 1}, {"resetchannels", 0}, {NULL, 0}};
+
 static const config_enum_item protected_enum[] = {
     {"no", PROTECTED_NO}, {"yes", PROTECTED_YES}, {"local", PROTECTED_LOCAL}, {NULL, 0}};
 
@@ -231,6 +234,11 @@ static const config_option config_options[] = {
      .min = 0,
      .max = INT_MAX,
      .def = 128},
+    {.name = "acl-pubsub-default",
+     .type = OPT_ENUM,
+     .global = &acl_pubsub_default,
+     .def = 0,
+     .enums = acl_pubsub_default_enum},
     {.name = "maxclients",
      .type = OPT_INT,
      .offset = CFG(maxclients),

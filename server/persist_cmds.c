@@ -532,7 +532,9 @@ int persist_reject_command(client *c, const command *cmd)
 {
     server *s = c->srv;
     const char *err = NULL, *aof_err;
-    if (!c->conn) /* the AOF loader (and replication's applier) obey */
+    /* The AOF loader and the link to our primary obey: what they apply was
+     * already accepted upstream, and refusing it would fork the dataset. */
+    if (!c->conn || (c->flags & CLIENT_MASTER))
         return 0;
     if (s->cfg.stop_writes_on_bgsave_error && s->cfg.save_point_count > 0 && !P.lastbgsave_ok &&
         ((cmd->flags & CMD_WRITE) || !strcmp(cmd->fullname, "ping")))

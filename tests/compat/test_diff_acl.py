@@ -78,6 +78,10 @@ def main():
          "&a", "&b", "nocommands", "+@string", "-@read"],
         ["u9", "~*", "&*", "+@all", "~*", "&*"],
         ["u10", "+client", "-client|kill", "+acl|whoami"],
+        ["u11", "-@all", "+select|0", "+select|1", "+get|x"],
+        ["u12", "-@all", "+select|0", "+select"],
+        ["u13", "-@all", "+select|0", "+@connection"],
+        ["u14", "+select|0", "-@all", "+select|A"],
     ]
     for rl in rules:
         both(k, r, "SETUSER " + " ".join(rl), "ACL", "SETUSER", *rl)
@@ -88,7 +92,7 @@ def main():
         ["e", "bogus"], ["e", "+nosuch"], ["e", "+@nosuch"], ["e", "+config|nosuch"],
         ["e", "#abc"], ["e", "#" + "AB" * 32], ["e", "<nothere"], ["e", "!" + "00" * 32],
         ["e", "allkeys", "~foo"], ["e", "&x", "allchannels", "&y"], ["a b"], ["e", "%X~k"],
-        ["e", "%~k"],
+        ["e", "%~k"], ["e", "-select|0"], ["e", "+select|0|1"], ["e", "+select|"],
     ]
     for rl in errors:
         both(k, r, "SETUSER error " + " ".join(rl), "ACL", "SETUSER", *rl)
@@ -124,7 +128,9 @@ def main():
     # ----------------------------------------------------------- DRYRUN
     for args in [["u1", "get", "cache:1"], ["u1", "get", "x"], ["u1", "del", "x"],
                  ["nouser", "get", "x"], ["u1", "nosuchcmd"], ["u1", "get"],
-                 ["u1", "config", "get", "port"], ["u1", "config", "set", "port", "1"]]:
+                 ["u1", "config", "get", "port"], ["u1", "config", "set", "port", "1"],
+                 ["u11", "select", "0"], ["u11", "select", "2"], ["u14", "select", "a"],
+                 ["u11", "get", "x"], ["u11", "get", "y"]]:
         both(k, r, "DRYRUN " + " ".join(args), "ACL", "DRYRUN", *args)
 
     # ------------------------------------- read-only / write-only key patterns
@@ -215,6 +221,17 @@ def main():
     both(k5, r5, "DELUSER me (self)", "ACL", "DELUSER", "me", "me")
     R.ok("keel: self-deleted closed", k5.is_closed())
     R.ok("redis: self-deleted closed", r5.is_closed())
+
+    # acl-pubsub-default
+    both(k, r, "pubsub-default all", "CONFIG", "SET", "acl-pubsub-default", "allchannels")
+    both(k, r, "SETUSER pd", "ACL", "SETUSER", "pd")
+    both(k, r, "SETUSER pe &x", "ACL", "SETUSER", "pe", "&x")
+    both(k, r, "SETUSER pf reset", "ACL", "SETUSER", "pf", "reset")
+    both(k, r, "GETUSER pd", "ACL", "GETUSER", "pd")
+    both(k, r, "GETUSER pf", "ACL", "GETUSER", "pf")
+    both(k, r, "pubsub-default GET", "CONFIG", "GET", "acl-pubsub-default")
+    both(k, r, "pubsub-default bad", "CONFIG", "SET", "acl-pubsub-default", "bad")
+    both(k, r, "pubsub-default reset", "CONFIG", "SET", "acl-pubsub-default", "resetchannels")
 
     # --------------------------------------- aclfile and `user` config lines
     d = kt.tmpdir("acl-")

@@ -176,6 +176,15 @@ static void test_check_call(void **state)
     assert_int_equal(pos, 2);
     resp_arg a4[] = {{"del", 3}, {"cache:1", 7}};
     assert_int_equal(acl_user_check_call(u, del, 2, a4, &pos), ACL_DENIED_CMD);
+    /* first-arg rules: SELECT 0 only */
+    assert_true(rule(u, "+select|0", &err));
+    const command *select = commands_lookup(&srv, "select", 6);
+    resp_arg s0[] = {{"select", 6}, {"0", 1}}, s1[] = {{"select", 6}, {"1", 1}};
+    assert_int_equal(acl_user_check_call(u, select, 2, s0, &pos), ACL_OK);
+    assert_int_equal(acl_user_check_call(u, select, 2, s1, &pos), ACL_DENIED_CMD);
+    assert_false(rule(u, "-select|0", &err));
+    assert_true(rule(u, "-select", &err)); /* clears the first-arg rule */
+    assert_int_equal(acl_user_check_call(u, select, 2, s0, &pos), ACL_DENIED_CMD);
     /* AUTH and HELLO are always allowed */
     assert_true(acl_user_can_command(u, commands_lookup(&srv, "auth", 4)));
     acl_user_free(u);
