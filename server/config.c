@@ -1,13 +1,10 @@
-/* config.c (server): owns keel-server's option table (names, types, bounds,
- * defaults, flags, runtime effects), loading it from redis.conf files and
+/* config.c (server): the configuration machinery driven by the option
+ * table in config_options.c: defaults, loading from redis.conf files and
  * the command line, and the CONFIG command: GET, SET (atomic, with
  * rollback), RESETSTAT, REWRITE (in place, keeping comments) and HELP.
- *
- * Every option is described once, in `config_options` below; loading, GET,
- * SET, REWRITE and the defaults are all driven by that table, so an option
- * cannot be settable at start-up yet missing from CONFIG GET.  Directives
- * that are not in the table are refused at start-up with the file and line:
- * a redis.conf setting Keel would silently ignore is worse than an error. */
+ * Directives that are not in the table are refused at start-up with the
+ * file and line: a redis.conf setting Keel would silently ignore is worse
+ * than an error. */
 #include "config.h"
 #include "tls.h"
 #include "persist.h"
@@ -26,586 +23,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* ------------------------------------------------------------ the table */
+#include "config_options.h"
 
-enum {
-    OPT_BOOL,    /* int: yes/no */
-    OPT_INT,     /* int, bounds in [min,max]; values above INT_MAX are stored as INT_MAX */
-    OPT_MEM_LL,  /* long long with memory units, bounds in [min,max] */
-    OPT_MEM_ULL, /* unsigned long long with memory units */
-    OPT_STRING,  /* char *, malloc'ed */
-    OPT_ENUM,    /* int, one of `enums` */
-    OPT_BIND,    /* char *bind[], int bind_count: several addresses */
-    OPT_DIR,     /* char *dir: chdir() as it is set */
-    OPT_CUSTOM,  /* parsed and shown by the option's own parse/format */
-};
-
-#define OPT_IMMUTABLE (1u << 0)  /* start-up only: CONFIG SET refuses */
-#define OPT_PROTECTED (1u << 1)  /* CONFIG SET only if enable-protected-configs allows */
-#define OPT_SENSITIVE (1u << 2)  /* a secret: never written to the log */
-#define OPT_EMPTY_NULL (1u << 3) /* OPT_STRING: "" is stored as NULL */
-/* several arguments in the file; one space-separated value in SET */
-#define OPT_MULTI_ARG (1u << 4)
-/* the value names a file whose contents may change: SET applies it even
- * when the value is the same (reloading a renewed certificate) */
-#define OPT_VOLATILE (1u << 5)
-
-typedef struct config_enum_item {
-    const char *name;
-    int value;
-} config_enum_item;
-
-/* A runtime effect of a changed value, run after every value of one CONFIG
- * SET is stored.  Returns 1, or 0 with *err set; SET then restores the old
- * values and runs the effects again. */
-typedef int config_apply_fn(server *s, const char **err);
-
-/* OPT_CUSTOM: store argv into cfg (1), or leave cfg untouched and set *err
- * (0); and append the value as CONFIG GET shows it. */
-typedef int config_parse_fn(server_config *cfg, int argc, char **argv, const char **err);
-typedef buf config_format_fn(buf out, const server_config *cfg);
-
-typedef struct config_option {
-    const char *name;
-    const char *alias;
-    int type;
-    unsigned flags;
-    size_t offset; /* of the value in server_config, unless `global` is set */
-    void *global;  /* a value kept in this file rather than in server_config */
-    long long min, max;
-    long long def;       /* default of numeric, bool and enum options */
-    const char *def_str; /* default of string options (NULL: unset) */
-    const config_enum_item *enums;
-    config_apply_fn *apply;
-    config_parse_fn *parse;   /* OPT_CUSTOM */
-    config_format_fn *format; /* OPT_CUSTOM; the default is def_str, parsed */
-} config_option;
-
-enum { PROTECTED_NO = 0, PROTECTED_YES = 1, PROTECTED_LOCAL = 2 };
-
-/* enable-protected-configs: not in server_config because only CONFIG SET
- * (here) ever reads it. */
-static int config_enable_protected = PROTECTED_NO;
-
-static const config_enum_item loglevel_enum[] = {{"debug", LOG_DEBUG},
-                                                 {"verbose", LOG_VERBOSE},
-                                                 {"notice", LOG_NOTICE},
-                                                 {"warning", LOG_WARNING},
-                                                 {NULL, 0}};
-
-static const config_enum_item tls_auth_clients_enum[] = {{"no", TLS_AUTH_CLIENTS_NO},
-                                                         {"yes", TLS_AUTH_CLIENTS_YES},
-                                                         {"optional", TLS_AUTH_CLIENTS_OPTIONAL},
-                                                         {NULL, 0}};
-
-static const config_enum_item appendfsync_enum[] = {{"always", AOF_FSYNC_ALWAYS},
-                                                    {"everysec", AOF_FSYNC_EVERYSEC},
-                                                    {"no", AOF_FSYNC_NO},
-                                                    {NULL, 0}};
-
-static const config_enum_item acl_pubsub_default_enum[] = {
-    {"allchannels", 1}, {"resetchannels", 0}, {NULL, 0}};
-
-static const config_enum_item protected_enum[] = {
-    {"no", PROTECTED_NO}, {"yes", PROTECTED_YES}, {"local", PROTECTED_LOCAL}, {NULL, 0}};
-
-static int config_parse_notify(server_config *cfg, int argc, char **argv, const char **err);
-static buf config_format_notify(buf out, const server_config *cfg);
-static int config_parse_obuf(server_config *cfg, int argc, char **argv, const char **err);
-static buf config_format_obuf(buf out, const server_config *cfg);
-static int config_apply_port(server *s, const char **err);
-static int config_apply_bind(server *s, const char **err);
-static int config_apply_loglevel(server *s, const char **err);
-static int config_apply_hz(server *s, const char **err);
-
-#define CFG(field) offsetof(server_config, field)
-#define MB (1024LL * 1024)
-
-/* replication/: `replicaof host port` ("" or "no one": none). */
-static const config_enum_item repl_diskless_load_enum[] = {
-    {"disabled", 0}, {"on-empty-db", 1}, {"swapdb", 2}, {NULL, 0}};
-
-static int config_parse_replicaof(server_config *cfg, int argc, char **argv, const char **err)
-{
-    (void)cfg;
-    if (argc == 0 || (argc == 1 && !argv[0][0]) ||
-        (argc == 2 && !strcasecmp(argv[0], "no") && !strcasecmp(argv[1], "one"))) {
-        free(repl_cfg.replicaof_host);
-        repl_cfg.replicaof_host = NULL;
-        repl_cfg.replicaof_port = 0;
-        return 1;
-    }
-    char *end;
-    long port = argc == 2 ? strtol(argv[1], &end, 10) : -1;
-    if (argc != 2 || *end || port < 0 || port > 65535) {
-        *err = "Invalid master port";
-        return 0;
-    }
-    free(repl_cfg.replicaof_host);
-    repl_cfg.replicaof_host = strdup(argv[0]);
-    repl_cfg.replicaof_port = (int)port;
-    return 1;
-}
-
-static buf config_format_replicaof(buf out, const server_config *cfg)
-{
-    (void)cfg;
-    if (!repl_cfg.replicaof_host)
-        return out;
-    return buf_cat_printf(out, "%s %d", repl_cfg.replicaof_host, repl_cfg.replicaof_port);
-}
-
-/* The order here is the order of CONFIG GET * and of lines CONFIG REWRITE
- * appends.  Bounds, defaults and flags are Redis 7.0's. */
-static const config_option config_options[] = {
-    {.name = "bind",
-     .type = OPT_BIND,
-     .flags = OPT_MULTI_ARG,
-     .offset = CFG(bind),
-     .apply = config_apply_bind},
-    {.name = "port",
-     .type = OPT_INT,
-     .offset = CFG(port),
-     .min = 0,
-     .max = 65535,
-     .def = CONFIG_DEFAULT_PORT,
-     .apply = config_apply_port},
-    {.name = "tcp-backlog",
-     .type = OPT_INT,
-     .flags = OPT_IMMUTABLE,
-     .offset = CFG(tcp_backlog),
-     .min = 0,
-     .max = INT_MAX,
-     .def = 511},
-    {.name = "protected-mode", .type = OPT_BOOL, .offset = CFG(protected_mode), .def = 1},
-    {.name = "enable-protected-configs",
-     .type = OPT_ENUM,
-     .flags = OPT_IMMUTABLE,
-     .global = &config_enable_protected,
-     .def = PROTECTED_NO,
-     .enums = protected_enum},
-    {.name = "daemonize",
-     .type = OPT_BOOL,
-     .flags = OPT_IMMUTABLE,
-     .offset = CFG(daemonize),
-     .def = 0},
-    {.name = "pidfile",
-     .type = OPT_STRING,
-     .flags = OPT_IMMUTABLE | OPT_EMPTY_NULL,
-     .offset = CFG(pidfile)},
-    {.name = "logfile",
-     .type = OPT_STRING,
-     .flags = OPT_IMMUTABLE,
-     .offset = CFG(logfile),
-     .def_str = ""},
-    {.name = "loglevel",
-     .type = OPT_ENUM,
-     .offset = CFG(loglevel),
-     .def = LOG_NOTICE,
-     .enums = loglevel_enum,
-     .apply = config_apply_loglevel},
-    {.name = "databases",
-     .type = OPT_INT,
-     .flags = OPT_IMMUTABLE,
-     .offset = CFG(databases),
-     .min = 1,
-     .max = INT_MAX,
-     .def = 16},
-    {.name = "requirepass",
-     .type = OPT_STRING,
-     .flags = OPT_SENSITIVE | OPT_EMPTY_NULL,
-     .offset = CFG(requirepass),
-     .apply = acl_apply_requirepass},
-    /* ACL users (acl.c): a users file, or `user` lines in the config */
-    {.name = "aclfile",
-     .type = OPT_STRING,
-     .flags = OPT_IMMUTABLE,
-     .offset = CFG(aclfile),
-     .def_str = ""},
-    {.name = "user",
-     .type = OPT_CUSTOM,
-     .flags = OPT_IMMUTABLE | OPT_MULTI_ARG | OPT_SENSITIVE,
-     .def_str = "",
-     .parse = acl_config_parse_user,
-     .format = acl_config_format_user},
-    {.name = "acllog-max-len",
-     .type = OPT_INT,
-     .global = &acl_log_max_len,
-     .min = 0,
-     .max = INT_MAX,
-     .def = 128},
-    {.name = "acl-pubsub-default",
-     .type = OPT_ENUM,
-     .global = &acl_pubsub_default,
-     .def = 0,
-     .enums = acl_pubsub_default_enum},
-    {.name = "maxclients",
-     .type = OPT_INT,
-     .offset = CFG(maxclients),
-     .min = 1,
-     .max = UINT_MAX,
-     .def = 10000},
-    {.name = "timeout",
-     .type = OPT_INT,
-     .offset = CFG(timeout),
-     .min = 0,
-     .max = INT_MAX,
-     .def = 0},
-    {.name = "tcp-keepalive",
-     .type = OPT_INT,
-     .offset = CFG(tcp_keepalive),
-     .min = 0,
-     .max = INT_MAX,
-     .def = 300},
-    {.name = "hz",
-     .type = OPT_INT,
-     .offset = CFG(hz),
-     .min = 0,
-     .max = INT_MAX,
-     .def = 10,
-     .apply = config_apply_hz},
-    {.name = "dir", .type = OPT_DIR, .flags = OPT_PROTECTED, .offset = CFG(dir)},
-    {.name = "proto-max-bulk-len",
-     .type = OPT_MEM_LL,
-     .offset = CFG(proto_max_bulk_len),
-     .min = 1 * MB,
-     .max = LLONG_MAX,
-     .def = 512 * MB},
-    {.name = "client-query-buffer-limit",
-     .type = OPT_MEM_LL,
-     .offset = CFG(client_query_buffer_limit),
-     .min = 1 * MB,
-     .max = LONG_MAX,
-     .def = 1024 * MB},
-    {.name = "active-expire-effort",
-     .type = OPT_INT,
-     .offset = CFG(active_expire_effort),
-     .min = 1,
-     .max = 10,
-     .def = 1},
-    {.name = "lazyfree-lazy-user-del", .type = OPT_BOOL, .offset = CFG(lazyfree_lazy_user_del)},
-    {.name = "lazyfree-lazy-user-flush", .type = OPT_BOOL, .offset = CFG(lazyfree_lazy_user_flush)},
-    {.name = "lazyfree-lazy-expire", .type = OPT_BOOL, .offset = CFG(lazyfree_lazy_expire)},
-    {.name = "lazyfree-lazy-server-del", .type = OPT_BOOL, .offset = CFG(lazyfree_lazy_server_del)},
-    {.name = "maxmemory", .type = OPT_MEM_ULL, .offset = CFG(maxmemory), .def = 0},
-    {.name = "notify-keyspace-events",
-     .type = OPT_CUSTOM,
-     .def_str = "",
-     .parse = config_parse_notify,
-     .format = config_format_notify},
-    {.name = "client-output-buffer-limit",
-     .type = OPT_CUSTOM,
-     .flags = OPT_MULTI_ARG,
-     .def_str = "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60",
-     .parse = config_parse_obuf,
-     .format = config_format_obuf},
-    /* Compact encodings: collections convert to full structures past these. */
-    {.name = "hash-max-listpack-entries",
-     .alias = "hash-max-ziplist-entries",
-     .type = OPT_MEM_LL,
-     .offset = CFG(hash_max_listpack_entries),
-     .min = 0,
-     .max = LONG_MAX,
-     .def = 512},
-    {.name = "hash-max-listpack-value",
-     .alias = "hash-max-ziplist-value",
-     .type = OPT_MEM_LL,
-     .offset = CFG(hash_max_listpack_value),
-     .min = 0,
-     .max = LONG_MAX,
-     .def = 64},
-    {.name = "set-max-intset-entries",
-     .type = OPT_MEM_LL,
-     .offset = CFG(set_max_intset_entries),
-     .min = 0,
-     .max = LONG_MAX,
-     .def = 512},
-    {.name = "zset-max-listpack-entries",
-     .alias = "zset-max-ziplist-entries",
-     .type = OPT_MEM_LL,
-     .offset = CFG(zset_max_listpack_entries),
-     .min = 0,
-     .max = LONG_MAX,
-     .def = 128},
-    {.name = "zset-max-listpack-value",
-     .alias = "zset-max-ziplist-value",
-     .type = OPT_MEM_LL,
-     .offset = CFG(zset_max_listpack_value),
-     .min = 0,
-     .max = LONG_MAX,
-     .def = 64},
-    {.name = "list-max-listpack-size",
-     .alias = "list-max-ziplist-size",
-     .type = OPT_INT,
-     .offset = CFG(list_max_listpack_size),
-     .min = INT_MIN,
-     .max = INT_MAX,
-     .def = -2},
-    {.name = "list-compress-depth",
-     .type = OPT_INT,
-     .offset = CFG(list_compress_depth),
-     .min = 0,
-     .max = INT_MAX,
-     .def = 0},
-    {.name = "maxmemory-samples",
-     .type = OPT_INT,
-     .offset = CFG(maxmemory_samples),
-     .min = 1,
-     .max = INT_MAX,
-     .def = 5},
-    /* Snapshots (persist_cmds.c, rdb.c) */
-    {.name = "save",
-     .type = OPT_CUSTOM,
-     .flags = OPT_MULTI_ARG,
-     .def_str = "3600 1 300 100 60 10000",
-     .parse = persist_parse_save,
-     .format = persist_format_save},
-    {.name = "dbfilename",
-     .type = OPT_STRING,
-     .flags = OPT_PROTECTED,
-     .offset = CFG(dbfilename),
-     .def_str = "dump.rdb",
-     .apply = persist_apply_dbfilename},
-    {.name = "rdbcompression", .type = OPT_BOOL, .offset = CFG(rdbcompression), .def = 1},
-    {.name = "rdbchecksum",
-     .type = OPT_BOOL,
-     .flags = OPT_IMMUTABLE,
-     .offset = CFG(rdbchecksum),
-     .def = 1},
-    {.name = "stop-writes-on-bgsave-error",
-     .type = OPT_BOOL,
-     .offset = CFG(stop_writes_on_bgsave_error),
-     .def = 1},
-    {.name = "rdb-del-sync-files", .type = OPT_BOOL, .offset = CFG(rdb_del_sync_files), .def = 0},
-    {.name = "rdb-key-save-delay",
-     .type = OPT_INT,
-     .offset = CFG(rdb_key_save_delay),
-     .min = INT_MIN,
-     .max = INT_MAX,
-     .def = 0},
-    {.name = "key-load-delay",
-     .type = OPT_INT,
-     .offset = CFG(key_load_delay),
-     .min = INT_MIN,
-     .max = INT_MAX,
-     .def = 0},
-    /* The append-only file (aof.c); aof_start checks the two names. */
-    {.name = "appendonly",
-     .type = OPT_BOOL,
-     .offset = CFG(appendonly),
-     .apply = aof_config_apply_appendonly},
-    {.name = "appendfilename",
-     .type = OPT_STRING,
-     .flags = OPT_IMMUTABLE,
-     .offset = CFG(appendfilename),
-     .def_str = "appendonly.aof"},
-    {.name = "appenddirname",
-     .type = OPT_STRING,
-     .flags = OPT_IMMUTABLE,
-     .offset = CFG(appenddirname),
-     .def_str = "appendonlydir"},
-    {.name = "appendfsync",
-     .type = OPT_ENUM,
-     .offset = CFG(appendfsync),
-     .def = AOF_FSYNC_EVERYSEC,
-     .enums = appendfsync_enum},
-    {.name = "no-appendfsync-on-rewrite",
-     .type = OPT_BOOL,
-     .offset = CFG(no_appendfsync_on_rewrite)},
-    {.name = "auto-aof-rewrite-percentage",
-     .type = OPT_INT,
-     .offset = CFG(auto_aof_rewrite_percentage),
-     .min = 0,
-     .max = INT_MAX,
-     .def = 100},
-    {.name = "auto-aof-rewrite-min-size",
-     .type = OPT_MEM_LL,
-     .offset = CFG(auto_aof_rewrite_min_size),
-     .min = 0,
-     .max = LLONG_MAX,
-     .def = 64 * MB},
-    {.name = "aof-load-truncated", .type = OPT_BOOL, .offset = CFG(aof_load_truncated), .def = 1},
-    {.name = "aof-use-rdb-preamble",
-     .type = OPT_BOOL,
-     .offset = CFG(aof_use_rdb_preamble),
-     .def = 1},
-    {.name = "aof-timestamp-enabled", .type = OPT_BOOL, .offset = CFG(aof_timestamp_enabled)},
-    /* TLS (server_tls.c): changing any of these rebuilds the context. */
-    {.name = "tls-port",
-     .type = OPT_INT,
-     .offset = CFG(tls_port),
-     .min = 0,
-     .max = 65535,
-     .def = 0,
-     .apply = server_tls_apply_port},
-#define TLS_STRING(opt, field, extra)                                                              \
-    {                                                                                              \
-        .name = opt, .type = OPT_STRING, .flags = OPT_EMPTY_NULL | (extra), .offset = CFG(field),  \
-        .apply = server_tls_apply_config                                                           \
-    }
-    TLS_STRING("tls-cert-file", tls_cert_file, OPT_VOLATILE),
-    TLS_STRING("tls-key-file", tls_key_file, OPT_VOLATILE),
-    TLS_STRING("tls-key-file-pass", tls_key_file_pass, OPT_SENSITIVE),
-    TLS_STRING("tls-client-cert-file", tls_client_cert_file, OPT_VOLATILE),
-    TLS_STRING("tls-client-key-file", tls_client_key_file, OPT_VOLATILE),
-    TLS_STRING("tls-client-key-file-pass", tls_client_key_file_pass, OPT_SENSITIVE),
-    TLS_STRING("tls-dh-params-file", tls_dh_params_file, OPT_VOLATILE),
-    TLS_STRING("tls-ca-cert-file", tls_ca_cert_file, OPT_VOLATILE),
-    TLS_STRING("tls-ca-cert-dir", tls_ca_cert_dir, OPT_VOLATILE),
-    TLS_STRING("tls-protocols", tls_protocols, 0),
-    TLS_STRING("tls-ciphers", tls_ciphers, 0),
-    TLS_STRING("tls-ciphersuites", tls_ciphersuites, 0),
-#undef TLS_STRING
-    /* Read at each TLS accept: no rebuild needed. */
-    {.name = "tls-auth-clients",
-     .type = OPT_ENUM,
-     .offset = CFG(tls_auth_clients),
-     .def = TLS_AUTH_CLIENTS_YES,
-     .enums = tls_auth_clients_enum},
-    {.name = "tls-prefer-server-ciphers",
-     .type = OPT_BOOL,
-     .offset = CFG(tls_prefer_server_ciphers),
-     .def = 0,
-     .apply = server_tls_apply_config},
-    {.name = "tls-session-caching",
-     .type = OPT_BOOL,
-     .offset = CFG(tls_session_caching),
-     .def = 1,
-     .apply = server_tls_apply_config},
-    {.name = "tls-session-cache-size",
-     .type = OPT_INT,
-     .offset = CFG(tls_session_cache_size),
-     .min = 0,
-     .max = INT_MAX,
-     .def = 20480,
-     .apply = server_tls_apply_config},
-    {.name = "tls-session-cache-timeout",
-     .type = OPT_INT,
-     .offset = CFG(tls_session_cache_timeout),
-     .min = 0,
-     .max = INT_MAX,
-     .def = 300,
-     .apply = server_tls_apply_config},
-    {.name = "tls-replication",
-     .type = OPT_BOOL,
-     .offset = CFG(tls_replication),
-     .def = 0,
-     .apply = server_tls_apply_config},
-    {.name = "tls-cluster",
-     .type = OPT_BOOL,
-     .offset = CFG(tls_cluster),
-     .def = 0,
-     .apply = server_tls_apply_config},
-    /* Replication (replication/): values live in repl_cfg. */
-    {.name = "replicaof",
-     .alias = "slaveof",
-     .type = OPT_CUSTOM,
-     .flags = OPT_IMMUTABLE | OPT_MULTI_ARG,
-     .def_str = "",
-     .parse = config_parse_replicaof,
-     .format = config_format_replicaof},
-    {.name = "masterauth",
-     .type = OPT_STRING,
-     .flags = OPT_SENSITIVE | OPT_EMPTY_NULL,
-     .global = &repl_cfg.masterauth},
-    {.name = "masteruser",
-     .type = OPT_STRING,
-     .flags = OPT_EMPTY_NULL,
-     .global = &repl_cfg.masteruser},
-    {.name = "replica-read-only",
-     .alias = "slave-read-only",
-     .type = OPT_BOOL,
-     .global = &repl_cfg.replica_read_only,
-     .def = 1},
-    {.name = "replica-serve-stale-data",
-     .alias = "slave-serve-stale-data",
-     .type = OPT_BOOL,
-     .global = &repl_cfg.replica_serve_stale_data,
-     .def = 1},
-    {.name = "replica-priority",
-     .alias = "slave-priority",
-     .type = OPT_INT,
-     .global = &repl_cfg.replica_priority,
-     .min = 0,
-     .max = INT_MAX,
-     .def = 100},
-    {.name = "replica-announce-ip",
-     .alias = "slave-announce-ip",
-     .type = OPT_STRING,
-     .flags = OPT_EMPTY_NULL,
-     .global = &repl_cfg.replica_announce_ip},
-    {.name = "replica-announce-port",
-     .alias = "slave-announce-port",
-     .type = OPT_INT,
-     .global = &repl_cfg.replica_announce_port,
-     .min = 0,
-     .max = 65535,
-     .def = 0},
-    {.name = "replica-announced",
-     .type = OPT_BOOL,
-     .global = &repl_cfg.replica_announced,
-     .def = 1},
-    {.name = "repl-diskless-sync", .type = OPT_BOOL, .global = &repl_cfg.diskless_sync, .def = 1},
-    {.name = "repl-diskless-sync-delay",
-     .type = OPT_INT,
-     .global = &repl_cfg.diskless_sync_delay,
-     .min = 0,
-     .max = INT_MAX,
-     .def = 5},
-    {.name = "repl-diskless-sync-max-replicas",
-     .type = OPT_INT,
-     .global = &repl_cfg.diskless_sync_max_replicas,
-     .min = 0,
-     .max = INT_MAX,
-     .def = 0},
-    {.name = "repl-diskless-load",
-     .type = OPT_ENUM,
-     .global = &repl_cfg.diskless_load,
-     .def = 0,
-     .enums = repl_diskless_load_enum},
-    {.name = "repl-backlog-size",
-     .type = OPT_MEM_LL,
-     .global = &repl_cfg.backlog_size,
-     .apply = repl_apply_backlog_size,
-     .min = 1,
-     .max = LLONG_MAX,
-     .def = 1024 * 1024},
-    {.name = "repl-backlog-ttl",
-     .type = OPT_INT,
-     .global = &repl_cfg.backlog_ttl,
-     .min = 0,
-     .max = INT_MAX,
-     .def = 3600},
-    {.name = "repl-timeout",
-     .type = OPT_INT,
-     .global = &repl_cfg.timeout,
-     .min = 1,
-     .max = INT_MAX,
-     .def = 60},
-    {.name = "repl-ping-replica-period",
-     .alias = "repl-ping-slave-period",
-     .type = OPT_INT,
-     .global = &repl_cfg.ping_period,
-     .min = 1,
-     .max = INT_MAX,
-     .def = 10},
-    {.name = "min-replicas-to-write",
-     .alias = "min-slaves-to-write",
-     .type = OPT_INT,
-     .global = &repl_cfg.min_replicas_to_write,
-     .min = 0,
-     .max = INT_MAX,
-     .def = 0},
-    {.name = "min-replicas-max-lag",
-     .alias = "min-slaves-max-lag",
-     .type = OPT_INT,
-     .global = &repl_cfg.min_replicas_max_lag,
-     .min = 0,
-     .max = INT_MAX,
-     .def = 10},
-};
-
-#define CONFIG_OPTION_COUNT ((int)(sizeof(config_options) / sizeof(config_options[0])))
+#define CONFIG_OPTION_COUNT config_option_count
 
 static const char *const config_default_bind[] = {"*", "-::*"};
 #define CONFIG_DEFAULT_BIND_COUNT 2
@@ -840,7 +260,7 @@ buf config_get_value(server *s, const char *name)
 
 /* --------------------------------------------------- custom value types */
 
-static int config_parse_notify(server_config *cfg, int argc, char **argv, const char **err)
+int config_parse_notify(server_config *cfg, int argc, char **argv, const char **err)
 {
     int flags;
     if (argc != 1 || !notify_flags_from_string(argv[0], &flags)) {
@@ -851,7 +271,7 @@ static int config_parse_notify(server_config *cfg, int argc, char **argv, const 
     return 1;
 }
 
-static buf config_format_notify(buf out, const server_config *cfg)
+buf config_format_notify(buf out, const server_config *cfg)
 {
     return notify_flags_to_string(out, cfg->notify_keyspace_events);
 }
@@ -859,7 +279,7 @@ static buf config_format_notify(buf out, const server_config *cfg)
 /* client-output-buffer-limit <class> <hard> <soft> <soft seconds> ... with
  * class normal, replica (or slave) or pubsub.  All groups are checked
  * before any is stored. */
-static int config_parse_obuf(server_config *cfg, int argc, char **argv, const char **err)
+int config_parse_obuf(server_config *cfg, int argc, char **argv, const char **err)
 {
     if (argc == 1 && argv[0][0] == '\0')
         return 1; /* CONFIG SET client-output-buffer-limit "": no change */
@@ -903,7 +323,7 @@ static int config_parse_obuf(server_config *cfg, int argc, char **argv, const ch
     return 1;
 }
 
-static buf config_format_obuf(buf out, const server_config *cfg)
+buf config_format_obuf(buf out, const server_config *cfg)
 {
     static const char *const names[] = {"normal", "slave", "pubsub"};
     for (int i = 0; i < 3; i++)
@@ -1087,14 +507,14 @@ int config_load(server *s, const char *file, int argc, char **argv_overrides, ch
 
 /* ------------------------------------------------------ runtime effects */
 
-static int config_apply_loglevel(server *s, const char **err)
+int config_apply_loglevel(server *s, const char **err)
 {
     (void)err;
     log_set_level(s->cfg.loglevel);
     return 1;
 }
 
-static int config_apply_hz(server *s, const char **err)
+int config_apply_hz(server *s, const char **err)
 {
     (void)err;
     config_clamp_hz(&s->cfg); /* the cron reads cfg.hz on every tick */
@@ -1173,7 +593,7 @@ static int config_relisten(server *s)
     return 0;
 }
 
-static int config_apply_port(server *s, const char **err)
+int config_apply_port(server *s, const char **err)
 {
     if (config_relisten(s))
         return 1;
@@ -1181,7 +601,7 @@ static int config_apply_port(server *s, const char **err)
     return 0;
 }
 
-static int config_apply_bind(server *s, const char **err)
+int config_apply_bind(server *s, const char **err)
 {
     if (config_relisten(s) && server_tls_relisten(s))
         return 1;
