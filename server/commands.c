@@ -5,6 +5,7 @@
  * propagation point.  It also implements COMMAND, which describes the
  * table to clients. */
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,6 +122,32 @@ int arg_get_ll_range(client *c, const resp_arg *a, long long min, long long max,
             reply_error(c, errmsg);
         else
             reply_errorf(c, "ERR value is out of range, must be between %lld and %lld", min, max);
+        return 0;
+    }
+    *out = v;
+    return 1;
+}
+
+/* A SCAN-family cursor as Redis 7.0 parses it: strtoul in base 10, so a
+ * sign and leading zeros are accepted ("-1" is the largest cursor, "" is 0),
+ * while leading space, trailing garbage and overflow are "invalid cursor".
+ * The argument is copied to get the NUL terminator strtoul needs. */
+int arg_get_scan_cursor(client *c, const resp_arg *a, unsigned long *out)
+{
+    char small[64];
+    char *s = a->len < sizeof(small) ? small : malloc(a->len + 1);
+    if (!s)
+        abort();
+    memcpy(s, a->ptr, a->len);
+    s[a->len] = '\0';
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(s, &end, 10);
+    int ok = !(s[0] == ' ' || (s[0] >= '\t' && s[0] <= '\r')) && *end == '\0' && errno != ERANGE;
+    if (s != small)
+        free(s);
+    if (!ok) {
+        reply_error(c, "ERR invalid cursor");
         return 0;
     }
     *out = v;

@@ -220,32 +220,6 @@ static void keys_scan_collect(void *priv, const dict_entry *e)
     b->keys[b->n++] = buf_dup(e->key);
 }
 
-/* The cursor as Redis 7.0 parses it: strtoul in base 10, so a sign and
- * leading zeros are accepted ("-1" is the largest cursor, "" is 0), while
- * leading space, trailing garbage and overflow are "invalid cursor".  The
- * argument is copied to get the NUL terminator strtoul needs. */
-static int keys_parse_cursor(client *c, const resp_arg *a, unsigned long *out)
-{
-    char small[64];
-    char *s = a->len < sizeof(small) ? small : malloc(a->len + 1);
-    if (!s)
-        abort();
-    memcpy(s, a->ptr, a->len);
-    s[a->len] = '\0';
-    char *end;
-    errno = 0;
-    unsigned long v = strtoul(s, &end, 10);
-    int ok = !(s[0] == ' ' || (s[0] >= '\t' && s[0] <= '\r')) && *end == '\0' && errno != ERANGE;
-    if (s != small)
-        free(s);
-    if (!ok) {
-        reply_error(c, "ERR invalid cursor");
-        return 0;
-    }
-    *out = v;
-    return 1;
-}
-
 /* SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]
  *
  * One call walks buckets from the cursor until about COUNT keys were
@@ -256,7 +230,7 @@ static int keys_parse_cursor(client *c, const resp_arg *a, unsigned long *out)
 static void scan_command(client *c)
 {
     unsigned long cursor;
-    if (!keys_parse_cursor(c, &c->argv[1], &cursor))
+    if (!arg_get_scan_cursor(c, &c->argv[1], &cursor))
         return;
 
     long long count = 10;

@@ -437,6 +437,7 @@ int arg_is(const resp_arg *a, const char *word);
 int arg_get_ll(client *c, const resp_arg *a, long long *out);
 int arg_get_ll_range(client *c, const resp_arg *a, long long min, long long max, long long *out,
                      const char *errmsg);
+int arg_get_scan_cursor(client *c, const resp_arg *a, unsigned long *out); /* *SCAN */
 int arg_get_ld(client *c, const resp_arg *a, long double *out);
 int arg_get_d(client *c, const resp_arg *a, double *out);
 

@@ -1015,32 +1015,6 @@ static void hrandfield_command(client *c)
 
 /* ----------------------------------------------------------------- HSCAN */
 
-/* The cursor as Redis 7.0 parses it: strtoul in base 10 on the argument as
- * a C string, so a sign and leading zeros are accepted and an embedded NUL
- * ends it, while leading space, trailing garbage and overflow are "invalid
- * cursor". */
-static int hash_parse_cursor(client *c, const resp_arg *a, unsigned long *out)
-{
-    char small[64];
-    char *s = a->len < sizeof(small) ? small : malloc(a->len + 1);
-    if (!s)
-        abort();
-    memcpy(s, a->ptr, a->len);
-    s[a->len] = '\0';
-    char *end;
-    errno = 0;
-    unsigned long v = strtoul(s, &end, 10);
-    int ok = !(s[0] == ' ' || (s[0] >= '\t' && s[0] <= '\r')) && *end == '\0' && errno != ERANGE;
-    if (s != small)
-        free(s);
-    if (!ok) {
-        reply_error(c, "ERR invalid cursor");
-        return 0;
-    }
-    *out = v;
-    return 1;
-}
-
 typedef struct hash_scan_batch {
     const unsigned char **pairs;
     size_t n, cap;
@@ -1069,7 +1043,7 @@ static void hash_scan_collect(void *priv, const dict_entry *e)
 static void hscan_command(client *c)
 {
     unsigned long cursor;
-    if (!hash_parse_cursor(c, &c->argv[2], &cursor))
+    if (!arg_get_scan_cursor(c, &c->argv[2], &cursor))
         return;
     int wrong;
     kobj *o = hash_lookup_read(c, &c->argv[1], &wrong);

@@ -1194,31 +1194,6 @@ static void sdiffstore_command(client *c)
 
 /* ---------------------------------------------------------------- SSCAN */
 
-/* The cursor as Redis 7.0 parses it: strtoul in base 10, so a sign and
- * leading zeros pass ("-1" is the largest cursor), while leading space,
- * trailing bytes and overflow are "invalid cursor". */
-static int set_parse_cursor(client *c, const resp_arg *a, unsigned long *out)
-{
-    char small[64];
-    char *s = a->len < sizeof(small) ? small : malloc(a->len + 1);
-    if (!s)
-        abort();
-    memcpy(s, a->ptr, a->len);
-    s[a->len] = '\0';
-    char *end;
-    errno = 0;
-    unsigned long v = strtoul(s, &end, 10);
-    int ok = !(s[0] == ' ' || (s[0] >= '\t' && s[0] <= '\r')) && *end == '\0' && errno != ERANGE;
-    if (s != small)
-        free(s);
-    if (!ok) {
-        reply_error(c, "ERR invalid cursor");
-        return 0;
-    }
-    *out = v;
-    return 1;
-}
-
 typedef struct set_scan_batch {
     buf *v;
     size_t n, cap;
@@ -1248,7 +1223,7 @@ static void set_scan_collect(void *priv, const dict_entry *de)
 static void sscan_command(client *c)
 {
     unsigned long cursor;
-    if (!set_parse_cursor(c, &c->argv[2], &cursor))
+    if (!arg_get_scan_cursor(c, &c->argv[2], &cursor))
         return;
     kobj *o = db_lookup_read(c, &c->argv[1]);
     if (!o) {

@@ -1162,23 +1162,9 @@ static void zscan_reply_pair(client *c, const char *m, size_t len, double score)
  * whole with cursor 0; a skiplist is scanned through its dict. */
 static void zscan_command(client *c)
 {
-    char small[64];
-    const resp_arg *ca = &c->argv[2];
-    char *tmp = ca->len < sizeof(small) ? small : malloc(ca->len + 1);
-    if (!tmp)
-        abort();
-    memcpy(tmp, ca->ptr, ca->len);
-    tmp[ca->len] = '\0';
-    char *end;
-    errno = 0;
-    unsigned long cursor = strtoul(tmp, &end, 10);
-    int bad = isspace((unsigned char)tmp[0]) || *end != '\0' || errno == ERANGE;
-    if (tmp != small)
-        free(tmp);
-    if (bad) {
-        reply_error(c, "ERR invalid cursor");
+    unsigned long cursor;
+    if (!arg_get_scan_cursor(c, &c->argv[2], &cursor))
         return;
-    }
     kobj *o = db_lookup_read(c, &c->argv[1]);
     if (!o) {
         reply_array_len(c, 2);
