@@ -6,8 +6,8 @@ cd "$(dirname "$0")/.."
 files=$(git ls-files '*.c' '*.h' 2>/dev/null || find common server cli tests -name '*.[ch]')
 echo "lint: cppcheck"
 cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr \
-    -D_GNU_SOURCE -Icommon -Iserver -Ireplication --suppress=missingIncludeSystem common server \
-    replication cli
+    -D_GNU_SOURCE -Icommon -Iserver -Ireplication -Isentinel --suppress=missingIncludeSystem common server \
+    replication sentinel cli
 echo "lint: clang-format"
 clang-format --dry-run --Werror $files
 echo "lint: ok"
