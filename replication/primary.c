@@ -11,10 +11,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "pause.h"
 #include "rdb.h"
 #include "replication.h"
 
@@ -44,6 +46,9 @@ typedef struct replica_link {
     int rdb_started;       /* diskless: RDB bytes already sent (no more newlines) */
     FILE *rdb_fp;          /* RS_SEND_BULK: the file, rdb_left bytes still to send */
     long long rdb_left;
+    long long queued; /* bytes given to its output buffer (INFO's repl output) */
+    ev_io writable;   /* while its RDB is sent: wakes the loop when the socket drains */
+    int watching;
     struct replica_link *next;
 } replica_link;
 
@@ -75,6 +80,12 @@ static struct {
     ev_prepare before_sleep;
     int64_t last_ping_ms;
     server *s;
+    /* INFO: bytes written to replicas already gone, and the last seconds'
+     * replication traffic (samples every 100 ms) */
+    long long out_written_gone;
+    long long net_samples[2][16];
+    long long net_last[2];
+    int net_idx;
 } P = {.child_pipe = -1};
 
 /* The RDB goes out no faster than a replica reads it: at most this much
@@ -197,6 +208,22 @@ static replica_link *repl_link_get(client *c)
     return l;
 }
 
+/* Output to a replica, counted for INFO (what was written of it is
+ * `queued` less what is still unsent). */
+static void repl_out(replica_link *l, const void *p, size_t len)
+{
+    if (l->c->flags & CLIENT_CLOSE_ASAP)
+        return;
+    reply_raw(l->c, p, len);
+    l->queued += (long long)len;
+}
+
+static long long repl_link_written(const replica_link *l)
+{
+    long long w = l->queued - (long long)repl_unsent(l->c);
+    return w > 0 ? w : 0;
+}
+
 int replication_client_is_replica(const client *c)
 {
     return (c->flags & CLIENT_REPLICA) != 0;
@@ -238,6 +265,9 @@ void replication_client_freed(client *c)
         if (l->c != c)
             continue;
         *pl = l->next;
+        P.out_written_gone += repl_link_written(l);
+        if (l->watching)
+            ev_io_stop(c->srv->loop, &l->writable);
         if (l->rdb_fp)
             fclose(l->rdb_fp);
         if (l->state != RS_PRE_SYNC)
@@ -289,7 +319,7 @@ void repl_feed_bytes(server *s, const char *p, size_t len)
     repl_backlog_append(p, len);
     for (replica_link *l = P.links; l; l = l->next) {
         if (l->state == RS_ONLINE)
-            reply_raw(l->c, p, len);
+            repl_out(l, p, len);
         else if (l->state == RS_WAIT_BGSAVE_END || l->state == RS_SEND_BULK ||
                  l->state == RS_WAIT_ACK)
             l->pending = buf_cat(l->pending ? l->pending : buf_empty(), p, len);
@@ -350,12 +380,12 @@ static void repl_on_pipe_readable(struct ev_loop *loop, ev_io *w, int revents)
                 if (l->state != RS_WAIT_BGSAVE_END)
                     continue;
                 if (!l->rdb_started) {
-                    reply_raw(l->c, "$EOF:", 5);
-                    reply_raw(l->c, P.eofmark, 40);
-                    reply_raw(l->c, "\r\n", 2);
+                    repl_out(l, "$EOF:", 5);
+                    repl_out(l, P.eofmark, 40);
+                    repl_out(l, "\r\n", 2);
                     l->rdb_started = 1;
                 }
-                reply_raw(l->c, chunk, (size_t)n);
+                repl_out(l, chunk, (size_t)n);
                 if (repl_unsent(l->c) > REPL_RDB_INFLIGHT && !P.pipe_paused) {
                     P.pipe_paused = 1;
                     ev_io_stop(loop, w);
@@ -395,7 +425,7 @@ static void repl_child_done(server *s)
             continue;
         }
         if (P.child_diskless) {
-            reply_raw(l->c, P.eofmark, 40);
+            repl_out(l, P.eofmark, 40);
             l->state = RS_WAIT_ACK;
             l->ack_ms = s->mstime;
             continue;
@@ -410,7 +440,7 @@ static void repl_child_done(server *s)
         }
         char hdr[32];
         int n = snprintf(hdr, sizeof(hdr), "$%lld\r\n", (long long)st.st_size);
-        reply_raw(l->c, hdr, (size_t)n);
+        repl_out(l, hdr, (size_t)n);
         l->rdb_left = (long long)st.st_size;
         l->state = RS_SEND_BULK;
     }
@@ -421,12 +451,42 @@ static void repl_child_done(server *s)
 static void repl_put_online(server *s, replica_link *l)
 {
     if (l->pending)
-        reply_raw(l->c, l->pending, buf_len(l->pending));
+        repl_out(l, l->pending, buf_len(l->pending));
     buf_free(l->pending);
     l->pending = NULL;
     l->state = RS_ONLINE;
     l->ack_ms = s->mstime;
     log_notice("Synchronization with replica %s:%d succeeded", l->ip, l->port);
+}
+
+static void repl_on_bulk_writable(struct ev_loop *loop, ev_io *w, int revents)
+{
+    /* Nothing to do here: the loop is awake, and repl_send_bulk runs
+     * before it sleeps again. */
+    (void)loop;
+    (void)w;
+    (void)revents;
+}
+
+/* The RDB goes out from before-sleep, at most REPL_RDB_INFLIGHT ahead of
+ * the socket.  When the socket takes all of it at once nothing else would
+ * wake the loop for the next part (the client's own write watcher is off
+ * with nothing pending), so a watcher on the socket's writability does,
+ * while the replica still has RDB to receive. */
+static void repl_bulk_watch(server *s, replica_link *l)
+{
+    int want = !(l->c->flags & CLIENT_CLOSE_ASAP) && l->c->conn &&
+               ((l->state == RS_SEND_BULK && l->rdb_left > 0) ||
+                (l->state == RS_WAIT_BGSAVE_END && P.pipe_paused));
+    if (want == l->watching)
+        return;
+    if (want) {
+        ev_io_init(&l->writable, repl_on_bulk_writable, conn_fd(l->c->conn), EV_WRITE);
+        ev_io_start(s->loop, &l->writable);
+    } else {
+        ev_io_stop(s->loop, &l->writable);
+    }
+    l->watching = want;
 }
 
 /* Before the loop sleeps: more RDB for replicas whose sockets drained. */
@@ -448,7 +508,7 @@ static void repl_send_bulk(server *s)
                 client_free_async(l->c);
                 break;
             }
-            reply_raw(l->c, chunk, n);
+            repl_out(l, chunk, n);
             l->rdb_left -= (long long)n;
         }
         if (l->rdb_left == 0 && !(l->c->flags & CLIENT_CLOSE_ASAP)) {
@@ -461,6 +521,8 @@ static void repl_send_bulk(server *s)
         P.pipe_paused = 0;
         ev_io_start(s->loop, &P.pipe_watcher);
     }
+    for (replica_link *l = P.links; l; l = l->next)
+        repl_bulk_watch(s, l);
 }
 
 /* Start the child that writes the RDB for every replica waiting in
@@ -479,6 +541,7 @@ static int repl_start_bgsave(server *s)
         return -1;
     snprintf(P.rdb_path, sizeof(P.rdb_path), "temp-repl-%d.rdb", (int)getpid());
     fflush(NULL);
+    pid_t parent = getpid();
     pid_t pid = fork();
     if (pid < 0) {
         log_warning("Can't fork for the full sync: %s", strerror(errno));
@@ -493,6 +556,11 @@ static int repl_start_bgsave(server *s)
         log_set_role('C');
         signal(SIGTERM, SIG_DFL);
         signal(SIGINT, SIG_DFL);
+        /* Nobody would read the RDB of a primary that died (even by
+         * SIGKILL): the child goes with it. */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent)
+            _exit(1);
         int rc;
         if (diskless) {
             close(fds[0]);
@@ -534,7 +602,7 @@ static int repl_start_bgsave(server *s)
         char line[128];
         int n = snprintf(line, sizeof(line), "+FULLRESYNC %s %lld\r\n", repl.replid,
                          repl.master_repl_offset);
-        reply_raw(l->c, line, (size_t)n);
+        repl_out(l, line, (size_t)n);
         l->state = RS_WAIT_BGSAVE_END;
         l->rdb_started = 0;
         buf_free(l->pending);
@@ -594,8 +662,9 @@ static int repl_try_partial(client *c, replica_link *l, const resp_arg *id, long
     char line[80];
     int n = l->capa_psync2 ? snprintf(line, sizeof(line), "+CONTINUE %s\r\n", repl.replid)
                            : snprintf(line, sizeof(line), "+CONTINUE\r\n");
-    reply_raw(c, line, (size_t)n);
+    repl_out(l, line, (size_t)n);
     long long sent = repl_backlog_send(c, off);
+    l->queued += sent;
     log_notice("Partial resynchronization request from %s:%d accepted. Sending %lld bytes of "
                "backlog starting from offset %lld.",
                l->ip, l->port, sent, off);
@@ -825,6 +894,8 @@ static void role_command(client *c)
 
 int replication_reject_command(client *c, const command *cmd)
 {
+    if (repl_replica_loading())
+        repl_replica_command_seen(cmd);
     if (!c->conn || (c->flags & CLIENT_MASTER))
         return 0;
     const char *err = NULL;
@@ -853,7 +924,7 @@ static void repl_primary_cron(server *s)
     int64_t now = s->mstime;
     /* PING down the stream every repl-ping-replica-period, so replicas can
      * tell a quiet primary from a dead link. */
-    if (P.links && !repl_is_replica() &&
+    if (P.links && !repl_is_replica() && !pause_in_effect() /* the offset stays still */ &&
         now - P.last_ping_ms >= (repl_cfg.ping_period > 0 ? repl_cfg.ping_period : 10) * 1000LL) {
         P.last_ping_ms = now;
         if (repl_replica_count()) {
@@ -894,6 +965,56 @@ static void repl_primary_cron(server *s)
     }
 }
 
+static long long repl_net_output_total(void)
+{
+    long long total = P.out_written_gone;
+    for (replica_link *l = P.links; l; l = l->next)
+        total += repl_link_written(l);
+    return total;
+}
+
+/* Every 100 ms: the replication traffic since the last sample, per second
+ * (INFO's instantaneous_*_repl_kbps average the last 16). */
+static void repl_net_sample(void)
+{
+    long long now[2] = {repl.net_input_bytes, repl_net_output_total()};
+    for (int i = 0; i < 2; i++) {
+        P.net_samples[i][P.net_idx] = (now[i] - P.net_last[i]) * 10;
+        P.net_last[i] = now[i];
+    }
+    P.net_idx = (P.net_idx + 1) % 16;
+}
+
+void replication_net_stats(long long *input, long long *output, long long *input_per_sec,
+                           long long *output_per_sec)
+{
+    *input = repl.net_input_bytes;
+    *output = repl_net_output_total();
+    long long sum[2] = {0, 0};
+    for (int i = 0; i < 2; i++)
+        for (int j = 0; j < 16; j++)
+            sum[i] += P.net_samples[i][j];
+    *input_per_sec = sum[0] / 16;
+    *output_per_sec = sum[1] / 16;
+}
+
+void replication_memory(server *s, size_t *backlog, size_t *replica_clients, size_t *replica_output)
+{
+    (void)s;
+    *backlog = repl.backlog ? (size_t)repl.backlog_size : 0;
+    *replica_clients = *replica_output = 0;
+    for (replica_link *l = P.links; l; l = l->next) {
+        const client *c = l->c;
+        if (!(c->flags & CLIENT_REPLICA))
+            continue;
+        *replica_clients += sizeof(client) + sizeof(*l) + (size_t)c->argc * sizeof(resp_arg) +
+                            (c->querybuf ? buf_alloc_size(c->querybuf) : 0) +
+                            (c->reply ? buf_alloc_size(c->reply) : 0) +
+                            (l->pending ? buf_alloc_size(l->pending) : 0);
+        *replica_output += repl_unsent(c) + (l->pending ? buf_len(l->pending) : 0);
+    }
+}
+
 static void repl_on_cron(struct ev_loop *loop, ev_timer *t, int revents)
 {
     server *s = t->data;
@@ -901,6 +1022,7 @@ static void repl_on_cron(struct ev_loop *loop, ev_timer *t, int revents)
         return;
     server_update_time(s);
     static int64_t last_second;
+    repl_net_sample();
     repl_maybe_start_bgsave(s);
     if (s->mstime - last_second >= 1000) {
         last_second = s->mstime;
@@ -935,9 +1057,33 @@ static void repl_before_sleep(struct ev_loop *loop, ev_prepare *w, int revents)
     (void)revents;
 }
 
+/* At exit (SHUTDOWN, SIGTERM): a full-sync child still writing an RDB
+ * for replicas is killed and its temporary file removed. */
+static pid_t repl_owner_pid;
+
+static void repl_kill_child_at_exit(void)
+{
+    server *s = P.s;
+    if (getpid() != repl_owner_pid || !s || s->child_type != CHILD_TYPE_REPL || s->child_pid <= 0)
+        return;
+    log_warning("There is a child sending an RDB to replicas. Killing it!");
+    kill(s->child_pid, SIGKILL);
+    waitpid(s->child_pid, NULL, 0);
+    if (!P.child_diskless) {
+        char tmp[600];
+        rdb_temp_path(P.rdb_path, s->child_pid, tmp, sizeof(tmp)); /* where it was writing */
+        unlink(tmp);
+        unlink(P.rdb_path);
+    }
+    s->child_type = 0;
+    s->child_pid = 0;
+}
+
 void repl_primary_init(server *s)
 {
     P.s = s;
+    repl_owner_pid = getpid();
+    atexit(repl_kill_child_at_exit);
     util_random_hex(repl.replid, 40);
     memset(repl.replid2, '0', 40);
     ev_timer_init(&P.cron, repl_on_cron, 0.1, 0.1);

@@ -20,7 +20,7 @@ typedef struct repl_config {
     int diskless_sync;
     int diskless_sync_delay;
     int diskless_sync_max_replicas;
-    int diskless_load; /* stored: the RDB always goes through a temp file */
+    int diskless_load; /* REPL_DISKLESS_LOAD_*: where a full sync's RDB is parsed from */
     long long backlog_size;
     int backlog_ttl;
     int timeout;
@@ -32,6 +32,13 @@ typedef struct repl_config {
     int replicaof_port;
 } repl_config;
 extern repl_config repl_cfg;
+
+/* repl-diskless-load */
+enum {
+    REPL_DISKLESS_LOAD_DISABLED = 0, /* the RDB goes to a temp file, then loads */
+    REPL_DISKLESS_LOAD_ON_EMPTY_DB,  /* from the socket when there is no data to lose */
+    REPL_DISKLESS_LOAD_SWAPDB,       /* from the socket into temporary databases */
+};
 
 /* The replication history this server holds, primary or replica: its
  * replication id, the previous one (valid up to second_replid_offset) and
@@ -54,6 +61,7 @@ typedef struct repl_state {
     /* statistics */
     long long sync_full, sync_partial_ok, sync_partial_err;
     int good_replicas;
+    long long net_input_bytes; /* replica: bytes read from the primary (RDB and stream) */
 } repl_state;
 extern repl_state repl;
 
@@ -79,10 +87,12 @@ void repl_primary_init(server *s);
 buf repl_primary_info(server *s, buf out);
 /* replica.c, for primary.c */
 int repl_is_replica(void);
-void repl_master_lost(server *s);  /* the master client was freed */
-void repl_send_ack(server *s);     /* REPLCONF ACK <offset> to the primary */
-void repl_replica_cron(server *s); /* once a second */
-void repl_replica_tick(server *s); /* every 100 ms */
+void repl_master_lost(server *s);                   /* the master client was freed */
+void repl_send_ack(server *s);                      /* REPLCONF ACK <offset> to the primary */
+void repl_replica_cron(server *s);                  /* once a second */
+void repl_replica_tick(server *s);                  /* every 100 ms */
+int repl_replica_loading(void);                     /* a full sync is loading from the socket */
+void repl_replica_command_seen(const command *cmd); /* command_call, before running it */
 void replicaof_command(client *c);
 
 /* ---------------------------------------------- the server's entry points */
@@ -104,5 +114,14 @@ buf replication_info(server *s, buf out);
 int repl_apply_backlog_size(server *s, const char **err);
 /* CLIENT LIST / KILL TYPE */
 int replication_client_is_replica(const client *c);
+/* INFO memory: the backlog ring, and what replica clients hold (their
+ * structs and buffers; pending output is their share of the replication
+ * buffers). */
+void replication_memory(server *s, size_t *backlog, size_t *replica_clients,
+                        size_t *replica_output);
+/* INFO stats: replication traffic, totals and bytes/s over the last seconds
+ * (input: from our primary; output: to our replicas). */
+void replication_net_stats(long long *input, long long *output, long long *input_per_sec,
+                           long long *output_per_sec);
 
 #endif

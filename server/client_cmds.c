@@ -7,6 +7,7 @@
 
 #include "server.h"
 #include "acl.h"
+#include "pause.h"
 
 static void ping_command(client *c)
 {
@@ -502,7 +503,9 @@ static void client_unblock_command(client *c)
         return;
     }
     for (client *o = c->srv->clients; o; o = o->next) {
-        if (o->id != (uint64_t)id || !(o->flags & CLIENT_BLOCKED))
+        /* Only waits on keys (bstate) end here: a client held by CLIENT
+         * PAUSE is not unblocked, as Redis; nor is WAIT (replication's). */
+        if (o->id != (uint64_t)id || !(o->flags & CLIENT_BLOCKED) || !o->bstate)
             continue;
         if (as_error)
             reply_error(o, "UNBLOCKED client unblocked via CLIENT UNBLOCK");
@@ -543,6 +546,11 @@ static void client_help_command(client *c)
                                  "    Return information about client connections. Options:",
                                  "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
                                  "      Return clients of specified type.",
+                                 "UNPAUSE",
+                                 "    Stop the current client pause, resuming traffic.",
+                                 "PAUSE <timeout> [WRITE|ALL]",
+                                 "    Suspend all, or just write, clients for <timeout> "
+                                 "milliseconds.",
                                  "REPLY (ON|OFF|SKIP)",
                                  "    Control the replies sent to the current connection.",
                                  "SETNAME <name>",
@@ -568,6 +576,10 @@ static command client_subcommands[] = {
      "Terminates open connections.", "2.4.0"},
     {"list", client_list_command, -2, CMD_ADMIN | CONN_FLAGS, 0, 0, 0, "connection",
      "Lists open connections.", "2.4.0"},
+    {"pause", client_pause_command, -3, CMD_ADMIN | CONN_FLAGS, 0, 0, 0, "connection",
+     "Stop processing commands from clients for some time.", "2.9.50"},
+    {"unpause", client_unpause_command, 2, CMD_ADMIN | CONN_FLAGS, 0, 0, 0, "connection",
+     "Resume processing of clients that were paused.", "6.2.0"},
     {"reply", client_reply_command, 3, CONN_FLAGS, 0, 0, 0, "connection",
      "Instructs the server whether to reply to commands.", "3.2.0"},
     {"unblock", client_unblock_command, -3, CMD_ADMIN | CONN_FLAGS, 0, 0, 0, "connection",

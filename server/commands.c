@@ -13,6 +13,7 @@
 
 #include "server.h"
 #include "acl.h"
+#include "pause.h"
 #include "persist.h"
 #include "replication.h"
 
@@ -259,6 +260,29 @@ static void command_propagate_rewritten(client *c)
     c->prop_argc = 0;
 }
 
+/* EXEC of a transaction that queued writes is refused as a whole where a
+ * write would be, as Redis does: the server became a read-only replica, or
+ * lost its good replicas, since the writes were queued. */
+static int exec_rejected_as_write(client *c, const command *cmd)
+{
+    if (!multi_is_exec(cmd) || !(c->flags & CLIENT_MULTI) || !(c->flags & CLIENT_MULTI_WRITES) ||
+        !c->conn || (c->flags & CLIENT_MASTER))
+        return 0;
+    const char *err = NULL;
+    if (replication_is_replica(c->srv)) {
+        if (repl_cfg.replica_read_only)
+            err = "READONLY You can't write against a read only replica.";
+    } else if (repl_cfg.min_replicas_to_write && repl_cfg.min_replicas_max_lag &&
+               repl.good_replicas < repl_cfg.min_replicas_to_write) {
+        err = "NOREPLICAS Not enough good replicas to write.";
+    }
+    if (!err)
+        return 0;
+    ((command *)cmd)->rejected_calls++;
+    multi_exec_abort(c, err);
+    return 1;
+}
+
 /* Run one command: the checks Redis makes, in Redis's order, then the
  * handler.  A command that changed data (stats.dirty moved) is handed to the
  * propagation point exactly as it was received. */
@@ -321,6 +345,8 @@ void command_call(client *c)
             c->flags |= CLIENT_DIRTY_EXEC;
         return;
     }
+    if (exec_rejected_as_write(c, cmd))
+        return;
     /* A RESP2 client that is subscribed only receives messages: its
      * replies would be mixed up with them otherwise. */
     if (c->resp == 2 && c->pstate && pubsub_client_subscriptions(c) > 0 &&
@@ -337,6 +363,10 @@ void command_call(client *c)
             reply_errorf(c, "ERR %s", msg);
         return;
     }
+    /* CLIENT PAUSE and the stall fence: the client waits, its command runs
+     * from the top once they end. */
+    if (pause_hold_command(c, cmd))
+        return;
     if (multi_queue_if_needed(c))
         return;
 
@@ -353,6 +383,7 @@ void command_call(client *c)
     } else if (s->stats.dirty != dirty && c->db) {
         propagate_command(s, c->db->id, c->argc, c->argv);
     }
+    pause_after_command(c);
 }
 
 /* ---------------------------------------------------------------- COMMAND */

@@ -1023,6 +1023,13 @@ static buf config_rw_line_for(server_config *cfg, const config_option *o, int *f
         buf was = config_cat_value(buf_empty(), &def, o);
         *force = strcmp(now, was) != 0;
         buf_free(was);
+        /* A server that follows no primary has no replicaof line at all
+         * (redis-server refuses `replicaof ""`). */
+        if (!buf_len(now) && !strcmp(o->name, "replicaof")) {
+            buf_free(now);
+            buf_free(line);
+            return NULL;
+        }
         /* An empty value is written as "" (save "", as Redis rewrites it). */
         line = buf_len(now) ? buf_cat_buf(line, now) : buf_cat_cstr(line, "\"\"");
         buf_free(now);

@@ -12,6 +12,7 @@
 #include "acl.h"
 #include "aof.h"
 #include "config_options.h"
+#include "pause.h"
 #include "persist.h"
 #include "replication.h"
 #include "tls.h"
@@ -71,12 +72,24 @@ static int config_parse_replicaof(server_config *cfg, int argc, char **argv, con
     return 1;
 }
 
+/* The primary this server follows, as CONFIG GET shows it and CONFIG
+ * REWRITE writes it: once replication runs (it has a replication id) the
+ * live one, which REPLICAOF changes at run time; before that, the
+ * configured one.  The zeroed config CONFIG REWRITE builds to learn the
+ * defaults (it has no databases) follows none. */
 static buf config_format_replicaof(buf out, const server_config *cfg)
 {
-    (void)cfg;
-    if (!repl_cfg.replicaof_host)
+    const char *host = repl_cfg.replicaof_host;
+    int port = repl_cfg.replicaof_port;
+    if (cfg->databases == 0)
         return out;
-    return buf_cat_printf(out, "%s %d", repl_cfg.replicaof_host, repl_cfg.replicaof_port);
+    if (repl.replid[0]) {
+        host = repl.master_host;
+        port = repl.master_port;
+    }
+    if (!host)
+        return out;
+    return buf_cat_printf(out, "%s %d", host, port);
 }
 
 /* The order here is the order of CONFIG GET * and of lines CONFIG REWRITE
@@ -527,6 +540,21 @@ const config_option config_options[] = {
      .min = 0,
      .max = INT_MAX,
      .def = 10},
+    /* The stall write fence (pause.c), in milliseconds: a primary watched
+     * by sentinels that stalls longer than the threshold holds writes until
+     * a sentinel confirms it, or the timeout passes. 0 disables either. */
+    {.name = "stall-fence-threshold",
+     .type = OPT_INT,
+     .global = &pause_cfg.stall_fence_threshold,
+     .min = 0,
+     .max = INT_MAX,
+     .def = 500},
+    {.name = "stall-fence-timeout",
+     .type = OPT_INT,
+     .global = &pause_cfg.stall_fence_timeout,
+     .min = 0,
+     .max = INT_MAX,
+     .def = 10000},
 };
 
 const int config_option_count = (int)(sizeof(config_options) / sizeof(config_options[0]));

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pause.h"
 #include "replication.h"
 #include "server.h"
 
@@ -192,6 +193,8 @@ int db_expire_if_needed(client *c, keel_db *db, const void *key, size_t len)
         return 1;
     if (replication_is_replica(s) && (c->flags & CLIENT_MASTER))
         return 0;
+    if (pause_in_effect()) /* CLIENT PAUSE, the stall fence: hidden, deleted later */
+        return 1;
     db_expire_key(s, db, key, len);
     return 1;
 }

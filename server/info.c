@@ -30,6 +30,7 @@ size_t __sanitizer_get_heap_size(void);
 #include "server.h"
 #include "persist.h"
 #include "aof.h"
+#include "pause.h"
 #include "replication.h"
 
 #if defined(KEEL_HAVE_JEMALLOC)
@@ -278,7 +279,7 @@ static buf info_clients(server *s, buf out)
                           "tracking_clients:0\r\n"
                           "clients_in_timeout_table:%lld\r\n",
                           s->client_count, (unsigned)s->cfg.maxclients, max_in, max_out,
-                          blocking_client_count(s), blocking_client_count(s));
+                          blocking_client_count(s) + pause_held_count(s), blocking_client_count(s));
 }
 
 /* ---------------------------------------------------------------- Memory */
@@ -392,15 +393,19 @@ static buf info_memory(server *s, buf out)
                          info_ratio(resident, active), (ssize_t)(resident - active),
                          info_ratio(rss, resident), (ssize_t)(rss - resident),
                          info_ratio(rss, used), (ssize_t)(rss - used));
-    /* No replication backlog, replica links or cluster links exist yet:
-     * replication/ must feed these when it lands.  The AOF buffer is not
-     * counted for eviction, as in Redis. */
+    /* replication/ tells what the backlog and replica clients hold (the
+     * replication buffers are the backlog plus what replicas have yet to
+     * receive).  No cluster links exist.  The AOF buffer is not counted for
+     * eviction, as in Redis. */
     size_t aof_mem = aof_buffer_size();
+    size_t backlog_mem, replicas_mem, replicas_out;
+    replication_memory(s, &backlog_mem, &replicas_mem, &replicas_out);
+    size_t normal_mem = clients_mem > replicas_mem ? clients_mem - replicas_mem : 0;
     return buf_cat_printf(out,
                           "mem_not_counted_for_evict:%zu\r\n"
-                          "mem_replication_backlog:0\r\n"
-                          "mem_total_replication_buffers:0\r\n"
-                          "mem_clients_slaves:0\r\n"
+                          "mem_replication_backlog:%zu\r\n"
+                          "mem_total_replication_buffers:%zu\r\n"
+                          "mem_clients_slaves:%zu\r\n"
                           "mem_clients_normal:%zu\r\n"
                           "mem_cluster_links:0\r\n"
                           "mem_aof_buffer:%zu\r\n"
@@ -408,7 +413,8 @@ static buf info_memory(server *s, buf out)
                           "active_defrag_running:0\r\n"
                           "lazyfree_pending_objects:%lld\r\n"
                           "lazyfreed_objects:%lld\r\n",
-                          aof_mem, clients_mem, aof_mem, lazyfree_pending(), lazyfree_freed());
+                          aof_mem, backlog_mem, backlog_mem + replicas_out, replicas_mem,
+                          normal_mem, aof_mem, lazyfree_pending(), lazyfree_freed());
 }
 
 /* ----------------------------------------------------------------- Stats */
@@ -425,20 +431,23 @@ static buf info_stats(server *s, buf out)
                        "total_net_output_bytes:%lld\r\n",
                        st->numconnections, st->numcommands, server_metric_per_sec(METRIC_COMMANDS),
                        st->net_input_bytes, st->net_output_bytes);
-    /* Replication traffic stays 0: not measured yet; syncs are replication/'s. */
+    /* Replication traffic (RDB and stream, both ways) is replication/'s count. */
+    long long repl_in, repl_out, repl_in_ps, repl_out_ps;
+    replication_net_stats(&repl_in, &repl_out, &repl_in_ps, &repl_out_ps);
     out = buf_cat_printf(out,
-                         "total_net_repl_input_bytes:0\r\n"
-                         "total_net_repl_output_bytes:0\r\n"
+                         "total_net_repl_input_bytes:%lld\r\n"
+                         "total_net_repl_output_bytes:%lld\r\n"
                          "instantaneous_input_kbps:%.2f\r\n"
                          "instantaneous_output_kbps:%.2f\r\n"
-                         "instantaneous_input_repl_kbps:0.00\r\n"
-                         "instantaneous_output_repl_kbps:0.00\r\n"
+                         "instantaneous_input_repl_kbps:%.2f\r\n"
+                         "instantaneous_output_repl_kbps:%.2f\r\n"
                          "rejected_connections:%lld\r\n"
                          "sync_full:%lld\r\n"
                          "sync_partial_ok:%lld\r\n"
                          "sync_partial_err:%lld\r\n",
-                         (double)server_metric_per_sec(METRIC_NET_INPUT) / 1024,
-                         (double)server_metric_per_sec(METRIC_NET_OUTPUT) / 1024, st->rejected_conn,
+                         repl_in, repl_out, (double)server_metric_per_sec(METRIC_NET_INPUT) / 1024,
+                         (double)server_metric_per_sec(METRIC_NET_OUTPUT) / 1024,
+                         (double)repl_in_ps / 1024, (double)repl_out_ps / 1024, st->rejected_conn,
                          repl.sync_full, repl.sync_partial_ok, repl.sync_partial_err);
     /* expire_cycle_cpu_milliseconds is left out: the expiry cycle does not
      * measure its own time.  Client eviction does not exist, and with the
@@ -631,10 +640,13 @@ static buf info_keyspace(server *s, buf out)
 
 /* -------------------------------------------------------------- sections */
 
-/* Replication: owned by replication/ (role, replicas, offsets, backlog). */
+/* Replication: owned by replication/ (role, replicas, offsets, backlog),
+ * then whether the stall fence holds writes (pause.c), which a sentinel
+ * reads before it lifts the fence. */
 static buf info_replication(server *s, buf out)
 {
-    return replication_info(s, out);
+    out = replication_info(s, out);
+    return buf_cat_printf(out, "write_fenced:%d\r\n", pause_write_fenced());
 }
 
 typedef buf info_section_fn(server *s, buf out);

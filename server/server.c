@@ -17,6 +17,7 @@
 #include "acl.h"
 #include "persist.h"
 #include "aof.h"
+#include "pause.h"
 
 static const char protected_mode_message[] =
     "-DENIED Keel is running in protected mode because protected mode is enabled and no password "
@@ -216,7 +217,8 @@ static void server_cron(struct ev_loop *loop, ev_timer *w, int revents)
     }
     metrics_track(s);
     info_track_peak_memory();
-    db_active_expire_cycle(s, 0);
+    if (!pause_in_effect()) /* CLIENT PAUSE, the stall fence: the dataset stays still */
+        db_active_expire_cycle(s, 0);
     server_rehash_step(s);
     persist_cron(s); /* save points, scheduled BGSAVE */
     aof_cron(s);     /* scheduled and automatic rewrites, write retries */
@@ -236,7 +238,9 @@ static void server_before_sleep(struct ev_loop *loop, ev_prepare *w, int revents
     server *s = w->data;
     server_update_time(s);
     obj_update_lru_clock(s->mstime);
-    db_active_expire_cycle(s, 1);
+    pause_before_sleep(s); /* commands held by a pause that ended run now, in order */
+    if (!pause_in_effect())
+        db_active_expire_cycle(s, 1);
     blocking_handle_ready_keys(s);
     blocking_process_unblocked(s);
     aof_flush(s, 0); /* before any reply of this iteration leaves */
@@ -301,6 +305,7 @@ int server_init(server *s)
         return -1;
     }
     s->errors = server_errors_dict_create();
+    pause_init(s); /* the stall check, the pause and fence timers */
 
     ev_timer_init(&s->cron, server_cron, 0.001, 1.0 / (s->cfg.hz > 0 ? s->cfg.hz : 10));
     s->cron.data = s;
