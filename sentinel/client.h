@@ -1,11 +1,15 @@
-/* client.h: what client.c and commands.c share, and nothing else includes.
+/* client.h: what the files that serve keel-sentinel's own clients share
+ * (client.c, client_cmds.c, command_table.c, commands.c), and nothing else
+ * includes.
  *
  * A `sclient` is one connection to keel-sentinel: another sentinel asking
  * IS-MASTER-DOWN-BY-ADDR, a client library discovering the primary, or an
- * operator's redis-cli.  client.c owns its I/O, its output buffer, AUTH,
- * pub/sub and CLIENT/ACL; commands.c owns the command table and every other
- * command.  Replies are appended with the reply_* functions below and leave
- * before the event loop sleeps. */
+ * operator's redis-cli.  client.c owns its I/O, its output buffer and
+ * pub/sub; client_cmds.c the commands about the connection (AUTH, HELLO,
+ * CLIENT, ACL); command_table.c the command table, dispatch, COMMAND, PING,
+ * INFO, ROLE and SHUTDOWN; commands.c SENTINEL and its subcommands.  Replies
+ * are appended with the reply_* functions below and leave before the event
+ * loop sleeps. */
 #ifndef KEEL_SENTINEL_CLIENT_H
 #define KEEL_SENTINEL_CLIENT_H
 
@@ -18,6 +22,8 @@
 
 /* The Redis version whose Sentinel contract keel-sentinel speaks. */
 #define SENTINEL_REDIS_VERSION "7.0.15"
+
+#define COUNT_OF(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 /* sclient.flags */
 #define SC_AUTHENTICATED (1 << 0)
@@ -82,6 +88,14 @@ typedef struct client_stats {
 extern client_stats client_stats_counters;
 
 /* ------------------------------------------------------------ client.c */
+int requirepass_set(void); /* the default user has a password */
+/* Every client, newest first (follow ->next) or oldest first (->prev). */
+sclient *client_newest(void);
+sclient *client_oldest(void);
+/* CLIENT PAUSE ... ALL: run no client's commands for ms (unless a pause
+ * already lasts longer); client_unpause ends it and runs what waited. */
+void client_pause(long long ms);
+void client_unpause(void);
 int client_subscriptions(const sclient *c);
 int client_pubsub_channel_count(void); /* distinct channels, for INFO */
 int client_pubsub_pattern_count(void);
@@ -89,6 +103,7 @@ void client_recent_buffers(size_t *max_in, size_t *max_out);
 
 /* Replies.  Errors carry their code: reply_error(c, "ERR no such thing"). */
 void reply_raw(sclient *c, const void *p, size_t len);
+void reply_buf(sclient *c, buf b); /* reply_raw all of b, then free it */
 void reply_ok(sclient *c);
 void reply_simple(sclient *c, const char *s);
 void reply_error(sclient *c, const char *err);
@@ -105,15 +120,26 @@ void reply_error_syntax(sclient *c);
 void reply_error_not_int(sclient *c);
 /* "ERR unknown subcommand or wrong number of arguments for 'x'. Try Y HELP." */
 void reply_error_subcommand_syntax(sclient *c);
+/* "ERR unknown subcommand 'x'. Try Y HELP." */
+void reply_error_unknown_subcommand(sclient *c);
 
-/* Command handlers client.c provides (the table is in commands.c). */
-void auth_command(sclient *c);
-void hello_command(sclient *c);
+/* Arguments (they point into the query buffer, not NUL-terminated). */
+int arg_is(const resp_arg *a, const char *s);       /* case-insensitive */
+int arg_eq_exact(const resp_arg *a, const char *s); /* case-sensitive */
+int arg_to_ll(const resp_arg *a, long long *v);     /* 0: not an integer, or out of range */
+/* Whether list, words separated by sep ("master,s_down"), holds word. */
+int list_has(const char *list, char sep, const char *word);
+
+/* Command handlers (the table is in command_table.c).  Pub/sub: */
 void subscribe_command(sclient *c);
 void unsubscribe_command(sclient *c);
 void psubscribe_command(sclient *c);
 void punsubscribe_command(sclient *c);
 void publish_command(sclient *c);
+
+/* ------------------------------------------------------------ client_cmds.c */
+void auth_command(sclient *c);
+void hello_command(sclient *c);
 void client_id_command(sclient *c);
 void client_info_command(sclient *c);
 void client_list_command(sclient *c);
@@ -144,7 +170,7 @@ void acl_log_command(sclient *c);
 void acl_dryrun_command(sclient *c);
 void acl_help_command(sclient *c);
 
-/* ------------------------------------------------------------ commands.c */
+/* ------------------------------------------------------------ command_table.c */
 /* Look the command up, check arity, authentication and the pub/sub
  * context as Redis does, and run it. */
 void command_process(sclient *c);
@@ -154,6 +180,27 @@ void command_dryrun(sclient *c, int argc, const resp_arg *argv);
 /* ACL CAT: reply every category (NULL), or the full names of the commands
  * in one.  Returns -1, having replied nothing, if the category is unknown. */
 int command_list_category(sclient *c, const char *category);
-int arg_is(const resp_arg *a, const char *s); /* case-insensitive */
+
+/* ------------------------------------------------------------ commands.c */
+void sentinel_masters_command(sclient *c);
+void sentinel_master_command(sclient *c);
+void sentinel_replicas_command(sclient *c);
+void sentinel_sentinels_command(sclient *c);
+void sentinel_myid_command(sclient *c);
+void sentinel_get_master_addr_by_name_command(sclient *c);
+void sentinel_is_master_down_by_addr_command(sclient *c);
+void sentinel_reset_command(sclient *c);
+void sentinel_failover_command(sclient *c);
+void sentinel_pending_scripts_command(sclient *c);
+void sentinel_monitor_command(sclient *c);
+void sentinel_flushconfig_command(sclient *c);
+void sentinel_remove_command(sclient *c);
+void sentinel_ckquorum_command(sclient *c);
+void sentinel_config_command(sclient *c);
+void sentinel_set_command(sclient *c);
+void sentinel_info_cache_command(sclient *c);
+void sentinel_simulate_failure_command(sclient *c);
+void sentinel_debug_command(sclient *c);
+void sentinel_help_command(sclient *c);
 
 #endif

@@ -18,6 +18,7 @@
 #include "buf.h"
 #include "conn.h"
 #include "log.h"
+#include "util.h"
 
 typedef struct pending_cb {
     slink_reply_fn *fn;
@@ -38,6 +39,8 @@ struct slink {
     int dead;       /* closed; freed when the current callback returns */
     int free_asked; /* slink_free was called during a callback */
     ev_timer connect_timer;
+    int tls;       /* a TLS link: its handshake failures are worth a warning */
+    char addr[64]; /* "host:port", for the log */
     void *owner;
     slink_event_fn *on_up, *on_down;
     slink_reply_fn *on_push;
@@ -107,11 +110,60 @@ static void link_on_connect_timeout(struct ev_loop *loop, ev_timer *w, int reven
     link_down(l, "connect timeout");
 }
 
+/* A TLS handshake that fails (an untrusted certificate, TLS spoken to a
+ * plain port, no client certificate where one is required) is a
+ * configuration problem the operator must see: it would otherwise show only
+ * as +sdown.  Warn once a minute per address; a server that is down or
+ * stalled (refused, timed out) stays at debug level, as Redis logs it. */
+#define LINK_TLS_WARN_PERIOD 60000
+#define LINK_TLS_WARN_SLOTS 32
+
+static void link_warn_tls_failure(const slink *l, const char *why)
+{
+    static struct {
+        char addr[64];
+        int64_t last;
+        int suppressed;
+    } slots[LINK_TLS_WARN_SLOTS];
+    if (!why || strstr(why, "timed out") || (strncmp(why, "error:", 6) != 0 && !strstr(why, "TLS")))
+        return; /* refused, unreachable, stalled: the peer is down (+sdown
+                   says so), not misconfigured */
+    int64_t now = util_mstime();
+    int slot = -1, oldest = 0;
+    for (int i = 0; i < LINK_TLS_WARN_SLOTS; i++) {
+        if (!strcmp(slots[i].addr, l->addr)) {
+            slot = i;
+            break;
+        }
+        if (slots[i].last < slots[oldest].last)
+            oldest = i;
+    }
+    if (slot < 0) {
+        slot = oldest;
+        snprintf(slots[slot].addr, sizeof(slots[slot].addr), "%s", l->addr);
+        slots[slot].last = 0;
+        slots[slot].suppressed = 0;
+    }
+    if (slots[slot].last && now - slots[slot].last < LINK_TLS_WARN_PERIOD) {
+        slots[slot].suppressed++;
+        return;
+    }
+    if (slots[slot].suppressed)
+        log_warning("TLS link to %s failed: %s (%d more failures since the last warning)", l->addr,
+                    why, slots[slot].suppressed);
+    else
+        log_warning("TLS link to %s failed: %s", l->addr, why);
+    slots[slot].last = now;
+    slots[slot].suppressed = 0;
+}
+
 static void link_on_connect(conn *c)
 {
     slink *l = conn_get_private(c);
     ev_timer_stop(l->loop, &l->connect_timer);
     if (conn_state(c) != CONN_STATE_CONNECTED) {
+        if (l->tls)
+            link_warn_tls_failure(l, conn_last_error(c));
         link_down(l, conn_last_error(c));
         return;
     }
@@ -140,6 +192,8 @@ slink *slink_connect(struct ev_loop *loop, const char *host, int port, tls_conte
     l->on_push = on_push;
     l->out = buf_empty();
     l->reader = redisReaderCreate();
+    l->tls = tls != NULL;
+    snprintf(l->addr, sizeof(l->addr), strchr(host, ':') ? "[%s]:%d" : "%s:%d", host, port);
     if (tls)
         l->c = tls_conn_connect(tls, loop, host, port, NULL, NULL, timeout, link_on_connect);
     else

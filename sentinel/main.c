@@ -274,7 +274,9 @@ int main(int argc, char **argv)
     log_notice("Keel sentinel %s starting, pid=%d, speaking the Redis Sentinel %s protocol",
                KEEL_OWN_VERSION, (int)getpid(), KEEL_VERSION);
     log_notice("Configuration loaded from %s", sentinel.config_file);
-    log_notice("Running mode=sentinel, port=%d.", sentinel.port);
+    /* As Redis: the TLS port when nothing listens in the clear. */
+    log_notice("Running mode=sentinel, port=%d.",
+               sentinel.port ? sentinel.port : sentinel.tls_port);
 
     ev_signal_init(&main_sig_term, main_on_signal, SIGTERM);
     ev_signal_start(sentinel.loop, &main_sig_term);

@@ -6,17 +6,20 @@
  * watch the same primaries.  Each watched process is an `instance`; a master
  * owns its replicas and the other sentinels it learnt of.  Who owns what:
  *
- *   main.c      start-up, listeners, signals
- *   config.c    the config file: reading it, and rewriting it atomically
- *               whenever the state below changes (config_flush)
- *   link.c      one outbound connection (conn + hiredis reader + callbacks)
- *   monitor.c   links to every instance: PING, INFO, hello messages; what
- *               INFO and hello teach (new replicas, new sentinels, roles)
- *   election.c  SDOWN, ODOWN, the leader vote by epoch
- *   failover.c  the failover state machine, planned switchover
- *   client.c    the sentinel's own clients: accept, parse, reply, pub/sub,
- *               events (sentinel_event)
- *   commands.c  PING, INFO, ROLE, SENTINEL ..., CLIENT ..., AUTH ...
+ *   main.c           start-up, listeners, signals
+ *   config.c         the config file: reading it, and rewriting it atomically
+ *                    whenever the state below changes (config_flush)
+ *   link.c           one outbound connection (conn + hiredis reader + callbacks)
+ *   monitor.c        links to every instance: PING, INFO, hello messages; what
+ *                    INFO and hello teach (new replicas, new sentinels, roles)
+ *   election.c       SDOWN, ODOWN, the leader vote by epoch
+ *   failover.c       the failover state machine, planned switchover
+ *   client.c         the sentinel's own clients: accept, parse, reply, output
+ *                    limits, pub/sub, events (sentinel_event)
+ *   client_cmds.c    AUTH, HELLO, CLIENT ..., ACL ...
+ *   command_table.c  the command table and dispatch, COMMAND ..., PING, INFO,
+ *                    ROLE, SHUTDOWN
+ *   commands.c       SENTINEL ...
  *
  * Times are milliseconds from util_mstime() unless named otherwise. */
 #ifndef KEEL_SENTINEL_H

@@ -212,6 +212,7 @@ def stricter_and_longer(ctx):
            ctx.ctl.call("CLIENT", "PAUSE", "10", "WRITE"),
            ctx.ctl.call("CLIENT", "PAUSE", "9223372036854775807", "ALL")]
     r.send(E("GET", "k"))
+    time.sleep(0.05)  # held in this order, so released in this order
     w.send(E("SET", "k", "v"))
     time.sleep(0.3)
     out.append(("read held", held(r, 0.1)))

@@ -391,7 +391,7 @@ def run_combo(combo, faults, io_skip, report):
             continue
         if cluster is None:
             try:
-                cluster = sc.Cluster(combo, tag="clients").start()
+                cluster = sc.Cluster(combo, down_after=sc.ctest_down_after(combo), tag="clients").start()
             except (kt.SetupError, sc.Timeout) as e:
                 R.fail("[%s] setup: a healthy deployment" % combo, str(e))
                 return

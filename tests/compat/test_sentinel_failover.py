@@ -65,7 +65,8 @@ class Run:
     def fresh(self):
         if self.cluster:
             self.cluster.close()
-        self.cluster = sc.Cluster(self.combo, tag=self.combo.name.replace("/", "_")).start()
+        self.cluster = sc.Cluster(self.combo, down_after=sc.ctest_down_after(self.combo),
+                                  tag=self.combo.name.replace("/", "_")).start()
         return self.cluster
 
     def name(self, scenario, check):
@@ -396,12 +397,54 @@ def s4_no_majority(run):
     R.ok(run.name(scen, "the deployment recovers with the same primary"), True)
 
 
+def s6_short_stall(run):
+    """A stop shorter than down-after on a keel-server primary watched by
+    keel-sentinels: the server fences its writes on resume (it cannot know
+    whether a failover started), the sentinels see write_fenced:1, find no
+    failover under way and lift it with CLIENT UNPAUSE: a SET sent right after
+    SIGCONT completes within about a second, not at stall-fence-timeout."""
+    scen = "s6 short stall"
+    cl = run.cluster
+    if not (run.combo.keel_sentinel and run.combo.server_kind == "keel"):
+        print("  %s: keel-server + keel-sentinel only (the fence is Keel's)" % scen)
+        return
+    old = cl.wait_healthy()
+    time.sleep(1.2)  # a hello has reached the primary: the fence is armed
+    with kt.RawConn(old.port, timeout=10) as c:
+        t0 = time.monotonic()
+        old.stop()
+        time.sleep(0.2)
+        c.send(kt.encode("SET", "s6:key", "v"))  # arrives while it is stopped
+        time.sleep(0.5)
+        old.cont()
+        t1 = time.monotonic()
+        reply = c.read_reply()
+        took = time.monotonic() - t1
+    log = old.log_tail()
+    fenced = "was stalled for" in log
+    run.ok(scen, "the primary fenced its writes after a 0.7 s stop", fenced,
+           "no 'was stalled for' line in its log", t0=t0)
+    run.ok(scen, "the fence was lifted by a sentinel's CLIENT UNPAUSE", "Write fence lifted" in log and
+           "CLIENT UNPAUSE" in log.split("Write fence lifted")[-1].split("\n")[0],
+           "log: %r" % log[-600:], t0=t0)
+    run.ok(scen, "the SET sent during the stop completes", reply == b"+OK\r\n", "reply %r" % reply,
+           t0=t0)
+    run.ok(scen, "it completed within 2.5 s of SIGCONT (stall-fence-timeout is 10 s)", took < 2.5,
+           "the SET took %.2f s" % took, t0=t0)
+    FIG.add(run.combo, "short stall: SIGCONT -> held write done", took)
+    switched = {k: v for k, v in cl.events("+switch-master", since=t0).items() if v}
+    run.ok(scen, "no failover for a stop shorter than down-after", not switched,
+           "+switch-master seen after the stall", t0=t0)
+    print("  %s: fenced=%s, SET held %.2f s after SIGCONT" % (scen, fenced, took))
+
+
 SCENARIOS = [
     ("s1", None),   # rounds handled below
     ("s2", s2_sigstop),
     ("s5", s5_manual),
     ("s3", s3_one_sentinel_down),
     ("s4", s4_no_majority),
+    ("s6", s6_short_stall),
 ]
 
 
