@@ -65,6 +65,10 @@ static struct {
     wait_entry *waiters;
     client_vec resume; /* WAIT clients woken: resume their input */
     int getack_pending;
+    ev_timer getack_wake; /* a WAIT blocked after this iteration's before-sleep */
+    /* The stream's offset before and after the last GETACKs sent with no
+     * other byte after them: a WAIT does not wait for those (see there). */
+    long long getack_base, getack_end;
     /* the full-sync child */
     int child_diskless;
     int child_pipe;      /* diskless: read end, -1 none */
@@ -86,7 +90,7 @@ static struct {
     long long net_samples[2][16];
     long long net_last[2];
     int net_idx;
-} P = {.child_pipe = -1};
+} P = {.child_pipe = -1, .getack_end = -1};
 
 /* The RDB goes out no faster than a replica reads it: at most this much
  * unsent output per replica, so a full sync never holds the whole file in
@@ -817,10 +821,22 @@ static void wait_command(client *c)
                        "the default) writes to replicas are just local and are not propagated.");
         return;
     }
-    if (!arg_get_ll(c, &c->argv[1], &num) ||
-        !arg_get_ll_range(c, &c->argv[2], 0, LLONG_MAX, &timeout, "ERR timeout is negative"))
+    if (!arg_get_ll(c, &c->argv[1], &num))
         return;
-    long long target = repl.master_repl_offset;
+    if (!util_str2ll(c->argv[2].ptr, c->argv[2].len, &timeout)) {
+        reply_error(c, "ERR timeout is not an integer or out of range");
+        return;
+    }
+    if (timeout < 0) {
+        reply_error(c, "ERR timeout is negative");
+        return;
+    }
+    /* Redis waits for the offset at the end of the client's previous
+     * command, which never includes the GETACKs sent for earlier WAITs (they
+     * go out before the loop sleeps, after the commands): a WAIT following
+     * another does not wait for the replicas to acknowledge those. */
+    long long target =
+        repl.master_repl_offset == P.getack_end ? P.getack_base : repl.master_repl_offset;
     int acked = repl_count_acked(target);
     if (acked >= num || (c->flags & CLIENT_IN_EXEC) || !c->conn) {
         reply_int(c, acked);
@@ -841,6 +857,38 @@ static void wait_command(client *c)
         ev_timer_start(s->loop, &w->timer);
     }
     P.getack_pending = 1;
+    /* A WAIT run after repl_before_sleep (a command released by the end of
+     * a pause, or the pipeline of a client unblocked from BLPOP) must not
+     * wait for the loop's next wake-up to send its GETACK: a zero timer
+     * makes the loop go round once more without sleeping. */
+    if (!ev_is_active(&P.getack_wake))
+        ev_timer_start(s->loop, &P.getack_wake);
+}
+
+/* CLIENT UNBLOCK of a client blocked in WAIT, as Redis: it answers now
+ * with the number of replicas that acknowledged its offset so far (as on
+ * its timeout), or with -UNBLOCKED, and goes on with its pipeline. */
+int replication_unblock_wait(client *c, int as_error)
+{
+    for (wait_entry *w = P.waiters; w; w = w->next) {
+        if (w->c != c)
+            continue;
+        if (as_error)
+            reply_error(c, "UNBLOCKED client unblocked via CLIENT UNBLOCK");
+        else
+            reply_int(c, repl_count_acked(w->target));
+        wait_entry_free(w, 1);
+        return 1;
+    }
+    return 0;
+}
+
+long long replication_waiting_count(void)
+{
+    long long n = 0;
+    for (const wait_entry *w = P.waiters; w; w = w->next)
+        n++;
+    return n;
 }
 
 /* An ACK arrived: wake the WAITs it satisfies. */
@@ -1034,25 +1082,39 @@ static void repl_on_cron(struct ev_loop *loop, ev_timer *t, int revents)
     (void)revents;
 }
 
-/* Before the loop sleeps (ahead of the server's own flush): GETACK for
- * pending WAITs, and WAIT clients woken meanwhile resume their input. */
+static void repl_on_getack_wake(struct ev_loop *loop, ev_timer *t, int revents)
+{
+    (void)loop; /* only there to wake the loop: repl_before_sleep does the work */
+    (void)t;
+    (void)revents;
+}
+
+/* Before the loop sleeps (ahead of the server's own flush): WAIT clients
+ * woken meanwhile resume their input, then one GETACK goes out for every
+ * WAIT that blocked, including those the resumed pipelines just ran (as
+ * Redis does).  Not while clients are paused (CLIENT PAUSE or the stall
+ * fence): the GETACK would move the replication offset a failover waits to
+ * see still; it goes out once the pause ends. */
 static void repl_before_sleep(struct ev_loop *loop, ev_prepare *w, int revents)
 {
     server *s = w->data;
     if (s->loading)
         return;
-    if (P.getack_pending && !repl_is_replica()) {
-        P.getack_pending = 0;
-        static const resp_arg getack[3] = {{"REPLCONF", 8}, {"GETACK", 6}, {"*", 1}};
-        replication_feed(s, -1, 3, getack);
-    }
-    repl_send_bulk(s);
     while (P.resume.len) {
         client *c = P.resume.v[0];
         client_vec_remove(&P.resume, c);
         if (!(c->flags & (CLIENT_CLOSE_ASAP | CLIENT_BLOCKED)))
             client_process_input(c);
     }
+    if (P.getack_pending && !repl_is_replica() && !pause_in_effect()) {
+        P.getack_pending = 0;
+        static const resp_arg getack[3] = {{"REPLCONF", 8}, {"GETACK", 6}, {"*", 1}};
+        if (repl.master_repl_offset != P.getack_end)
+            P.getack_base = repl.master_repl_offset;
+        replication_feed(s, -1, 3, getack);
+        P.getack_end = repl.master_repl_offset;
+    }
+    repl_send_bulk(s);
     (void)loop;
     (void)revents;
 }
@@ -1089,6 +1151,7 @@ void repl_primary_init(server *s)
     ev_timer_init(&P.cron, repl_on_cron, 0.1, 0.1);
     P.cron.data = s;
     ev_timer_start(s->loop, &P.cron);
+    ev_timer_init(&P.getack_wake, repl_on_getack_wake, 0, 0);
     ev_prepare_init(&P.before_sleep, repl_before_sleep);
     ev_set_priority(&P.before_sleep, EV_MAXPRI);
     P.before_sleep.data = s;

@@ -104,6 +104,11 @@ void replication_feed(server *s, int dbid, int argc, const resp_arg *argv);
 int replication_reject_command(client *c, const command *cmd);
 /* client_free: forget a replica, a WAITing client or the master link. */
 void replication_client_freed(client *c);
+/* CLIENT UNBLOCK: a client blocked in WAIT answers now (the replicas that
+ * acknowledged so far, or -UNBLOCKED when as_error).  1 if it was in WAIT. */
+int replication_unblock_wait(client *c, int as_error);
+/* INFO clients blocked_clients: clients blocked in WAIT. */
+long long replication_waiting_count(void);
 /* client_process_input: the master client applied `len` stream bytes. */
 void replication_master_applied(client *c, const char *p, size_t len);
 /* db.c: whether keys are left for the primary to expire. */

@@ -1,10 +1,12 @@
-/* acl: the user registry and the rule language of Redis 7.0's ACL.  Users
- * live in one array sorted by name (ACL LIST and USERS show that order, as
- * Redis's radix tree does); commands are numbered once at start-up so that
- * a user's permissions are a bitmap; categories come from the command
- * table (command_categories).  The checks command_call runs, AUTH, the
- * `user` config directive and the aclfile are here; the ACL command itself
- * and ACL LOG's replies are in acl_cmds.c. */
+/* acl: the user registry of Redis 7.0's ACL.  A user is its flags (on/off,
+ * nopass, sanitize-payload), its password hashes and its selectors (the
+ * root one plus `(...)` ones, acl_selectors.c).  Users live in one array
+ * sorted by name (ACL LIST and USERS show that order, as Redis's radix tree
+ * does).  The user-level rules, ACL SETUSER's joining of selectors split
+ * over several arguments, the checks command_call runs, AUTH, the `user`
+ * config directive and the aclfile are here; the ACL command itself and ACL
+ * LOG's replies are in acl_cmds.c. */
+#include <ctype.h>
 #include <errno.h>
 #include <openssl/evp.h>
 #include <stdio.h>
@@ -22,27 +24,21 @@ static struct {
     acl_user **users; /* sorted by name */
     int nusers;
     acl_user *default_user;
-    const command **commands; /* by acl_id */
-    int ncommands;
-    int words;                /* uint64_t words per bitmap */
-    uint64_t **category_bits; /* per category in command_category_names order */
-    const char *const *categories;
-    int ncategories;
     char ***config_lines; /* `user` directives, applied by acl_init */
     int *config_argc;
     int nconfig;
     int defer_current_close, current_close_pending; /* ACL LOAD, see acl.h */
 } acl;
 
-static void *acl_xcalloc(size_t n, size_t size)
+void *acl_xcalloc(size_t n, size_t size)
 {
-    void *p = calloc(n ? n : 1, size);
+    void *p = calloc(n ? n : 1, size ? size : 1);
     if (!p)
         abort();
     return p;
 }
 
-static void *acl_xrealloc(void *p, size_t size)
+void *acl_xrealloc(void *p, size_t size)
 {
     p = realloc(p, size ? size : 1);
     if (!p)
@@ -96,107 +92,6 @@ static int acl_hash_equal(const unsigned char *a, const unsigned char *b)
     return diff == 0;
 }
 
-/* ------------------------------------------------------------- bitmaps */
-
-static int bit_get(const uint64_t *bm, int id)
-{
-    return (int)((bm[id / 64] >> (id % 64)) & 1);
-}
-
-static void bit_set(uint64_t *bm, int id, int on)
-{
-    if (on)
-        bm[id / 64] |= 1ULL << (id % 64);
-    else
-        bm[id / 64] &= ~(1ULL << (id % 64));
-}
-
-int acl_command_count(void)
-{
-    return acl.ncommands;
-}
-
-const command *acl_command_at(int id)
-{
-    return id >= 0 && id < acl.ncommands ? acl.commands[id] : NULL;
-}
-
-const char *const *acl_category_list(int *count)
-{
-    *count = acl.ncategories;
-    return acl.categories;
-}
-
-int acl_command_in_category(const command *cmd, const char *category)
-{
-    const char *cats[32];
-    int n = command_categories(cmd, cats);
-    for (int i = 0; i < n; i++)
-        if (strcasecmp(cats[i] + 1, category) == 0)
-            return 1;
-    return 0;
-}
-
-static int acl_category_index(const char *name, size_t len)
-{
-    for (int i = 0; i < acl.ncategories; i++)
-        if (strlen(acl.categories[i] + 1) == len &&
-            strncasecmp(acl.categories[i] + 1, name, len) == 0)
-            return i;
-    return -1;
-}
-
-static int acl_cmp_command(const void *a, const void *b)
-{
-    const command *x = *(const command *const *)a, *y = *(const command *const *)b;
-    return strcmp(x->fullname, y->fullname);
-}
-
-/* Number every command and subcommand: top-level commands sorted by name,
- * each followed by its subcommands, so descriptions are stable. */
-static void acl_number_commands(server *s)
-{
-    int cap = 64, n = 0;
-    const command **top = acl_xcalloc((size_t)cap, sizeof(*top));
-    dict_iter it;
-    dict_iter_init(&it, s->commands, 0);
-    for (dict_entry *de; (de = dict_iter_next(&it));) {
-        if (n == cap)
-            top = acl_xrealloc(top, sizeof(*top) * (size_t)(cap *= 2));
-        top[n++] = de->v.val;
-    }
-    dict_iter_release(&it);
-    qsort(top, (size_t)n, sizeof(*top), acl_cmp_command);
-    int total = 0;
-    for (int i = 0; i < n; i++) {
-        total++;
-        for (const command *sub = top[i]->subcommands; sub && sub->name; sub++)
-            total++;
-    }
-    free(acl.commands);
-    acl.commands = acl_xcalloc((size_t)total, sizeof(*acl.commands));
-    int id = 0;
-    for (int i = 0; i < n; i++) {
-        ((command *)top[i])->acl_id = id;
-        acl.commands[id++] = top[i];
-        for (command *sub = top[i]->subcommands; sub && sub->name; sub++) {
-            sub->acl_id = id;
-            acl.commands[id++] = sub;
-        }
-    }
-    free(top);
-    acl.ncommands = total;
-    acl.words = (total + 63) / 64;
-    acl.categories = command_category_names(&acl.ncategories);
-    acl.category_bits = acl_xcalloc((size_t)acl.ncategories, sizeof(*acl.category_bits));
-    for (int c = 0; c < acl.ncategories; c++) {
-        acl.category_bits[c] = acl_xcalloc((size_t)acl.words, sizeof(uint64_t));
-        for (int i = 0; i < total; i++)
-            if (acl_command_in_category(acl.commands[i], acl.categories[c] + 1))
-                bit_set(acl.category_bits[c], i, 1);
-    }
-}
-
 /* --------------------------------------------------------------- users */
 
 int acl_pubsub_default = 0;
@@ -204,31 +99,9 @@ int acl_pubsub_default = 0;
 acl_user *acl_user_create(const char *name, size_t len)
 {
     acl_user *u = acl_xcalloc(1, sizeof(*u));
-    if (acl_pubsub_default)
-        u->flags |= ACL_USER_ALLCHANNELS;
     u->name = buf_new(name, len);
-    u->allowed = acl_xcalloc((size_t)(acl.words ? acl.words : 1), sizeof(uint64_t));
+    acl_selector_init(&u->root);
     return u;
-}
-
-static void acl_user_reset_keys(acl_user *u)
-{
-    for (int i = 0; i < u->nkeys; i++)
-        buf_free(u->keys[i].pattern);
-    free(u->keys);
-    u->keys = NULL;
-    u->nkeys = 0;
-    u->flags &= ~ACL_USER_ALLKEYS;
-}
-
-static void acl_user_reset_channels(acl_user *u)
-{
-    for (int i = 0; i < u->nchannels; i++)
-        buf_free(u->channels[i]);
-    free(u->channels);
-    u->channels = NULL;
-    u->nchannels = 0;
-    u->flags &= ~ACL_USER_ALLCHANNELS;
 }
 
 static void acl_user_reset_passwords(acl_user *u)
@@ -238,70 +111,42 @@ static void acl_user_reset_passwords(acl_user *u)
     u->npasswords = 0;
 }
 
-static const command *acl_lookup_command(const char *name, size_t len);
-
-/* Forget the first-arg rules of command `id` (-1: of every command). */
-static void acl_clear_firstargs(acl_user *u, int id)
+static void acl_user_clear_selectors(acl_user *u)
 {
-    int j = 0;
-    for (int i = 0; i < u->nfirstargs; i++) {
-        if (id < 0 || u->firstargs[i].id == id)
-            buf_free(u->firstargs[i].arg);
-        else
-            u->firstargs[j++] = u->firstargs[i];
-    }
-    u->nfirstargs = j;
-    if (j == 0) {
-        free(u->firstargs);
-        u->firstargs = NULL;
-    }
-}
-
-static int acl_firstarg_allows(const acl_user *u, int id, const resp_arg *arg)
-{
-    for (int i = 0; i < u->nfirstargs; i++)
-        if (u->firstargs[i].id == id && buf_len(u->firstargs[i].arg) == arg->len &&
-            strncasecmp(u->firstargs[i].arg, arg->ptr, arg->len) == 0)
-            return 1;
-    return 0;
+    for (int i = 0; i < u->nselectors; i++)
+        acl_selector_release(&u->selectors[i]);
+    free(u->selectors);
+    u->selectors = NULL;
+    u->nselectors = 0;
 }
 
 void acl_user_free(acl_user *u)
 {
     if (!u)
         return;
-    acl_user_reset_keys(u);
-    acl_user_reset_channels(u);
     acl_user_reset_passwords(u);
-    acl_clear_firstargs(u, -1);
-    free(u->allowed);
+    acl_selector_release(&u->root);
+    acl_user_clear_selectors(u);
     buf_free(u->name);
     free(u);
 }
 
 static acl_user *acl_user_copy(const acl_user *src)
 {
-    acl_user *u = acl_user_create(src->name, buf_len(src->name));
+    acl_user *u = acl_xcalloc(1, sizeof(*u));
+    u->name = buf_dup(src->name);
     u->flags = src->flags;
     if (src->npasswords) {
         u->passwords = acl_xcalloc((size_t)src->npasswords, sizeof(*u->passwords));
         memcpy(u->passwords, src->passwords, sizeof(*u->passwords) * (size_t)src->npasswords);
     }
     u->npasswords = src->npasswords;
-    u->keys = acl_xcalloc((size_t)src->nkeys, sizeof(*u->keys));
-    for (int i = 0; i < src->nkeys; i++)
-        u->keys[i] = (acl_key_pattern){buf_dup(src->keys[i].pattern), src->keys[i].perms};
-    u->nkeys = src->nkeys;
-    u->channels = acl_xcalloc((size_t)src->nchannels, sizeof(*u->channels));
-    for (int i = 0; i < src->nchannels; i++)
-        u->channels[i] = buf_dup(src->channels[i]);
-    u->nchannels = src->nchannels;
-    memcpy(u->allowed, src->allowed, sizeof(uint64_t) * (size_t)acl.words);
-    if (src->nfirstargs) {
-        u->firstargs = acl_xcalloc((size_t)src->nfirstargs, sizeof(*u->firstargs));
-        for (int i = 0; i < src->nfirstargs; i++)
-            u->firstargs[i] = (acl_first_arg){src->firstargs[i].id, buf_dup(src->firstargs[i].arg)};
-        u->nfirstargs = src->nfirstargs;
+    acl_selector_copy(&u->root, &src->root);
+    if (src->nselectors) {
+        u->selectors = acl_xcalloc((size_t)src->nselectors, sizeof(*u->selectors));
+        for (int i = 0; i < src->nselectors; i++)
+            acl_selector_copy(&u->selectors[i], &src->selectors[i]);
+        u->nselectors = src->nselectors;
     }
     return u;
 }
@@ -337,127 +182,32 @@ static int acl_remove_password(acl_user *u, const unsigned char *h, const char *
     return 1;
 }
 
-/* +cmd / -cmd: the command and, for a container, all its subcommands. */
-static void acl_change_command(acl_user *u, const command *cmd, int allow)
-{
-    bit_set(u->allowed, cmd->acl_id, allow);
-    acl_clear_firstargs(u, cmd->acl_id);
-    for (const command *sub = cmd->subcommands; sub && sub->name; sub++)
-        bit_set(u->allowed, sub->acl_id, allow);
-}
-
-static void acl_change_category(acl_user *u, int cat, int allow)
-{
-    for (int i = 0; i < acl.ncommands; i++) {
-        if (bit_get(acl.category_bits[cat], i)) {
-            bit_set(u->allowed, i, allow);
-            acl_clear_firstargs(u, i);
-        }
-    }
-}
-
-/* +cmd|arg for a command without subcommands (Redis's first-arg rule). */
-static int acl_add_firstarg(acl_user *u, const char *rule, size_t len, const char **err)
-{
-    const char *bar = memchr(rule, '|', len);
-    const command *cmd = acl_lookup_command(rule + 1, (size_t)(bar - rule - 1));
-    const char *arg = bar + 1;
-    size_t alen = len - (size_t)(arg - rule);
-    if (!cmd || cmd->subcommands || rule[0] == '-' || memchr(arg, '|', alen)) {
-        *err = "Unknown command or category name in ACL";
-        return 0;
-    }
-    if (alen == 0) {
-        *err = "Syntax error";
-        return 0;
-    }
-    if (bit_get(u->allowed, cmd->acl_id))
-        return 1; /* already allowed with any argument */
-    resp_arg a = {arg, alen};
-    if (acl_firstarg_allows(u, cmd->acl_id, &a))
-        return 1;
-    u->firstargs = acl_xrealloc(u->firstargs, sizeof(*u->firstargs) * (size_t)(u->nfirstargs + 1));
-    u->firstargs[u->nfirstargs++] = (acl_first_arg){cmd->acl_id, buf_new(arg, alen)};
-    return 1;
-}
-
-static const command *acl_lookup_command(const char *name, size_t len)
-{
-    const char *bar = memchr(name, '|', len);
-    size_t toplen = bar ? (size_t)(bar - name) : len;
-    for (int i = 0; i < acl.ncommands; i++) {
-        const command *cmd = acl.commands[i];
-        if (cmd->parent || strlen(cmd->name) != toplen || strncasecmp(cmd->name, name, toplen))
-            continue;
-        if (!bar)
-            return cmd;
-        const char *subname = bar + 1;
-        size_t sublen = len - toplen - 1;
-        for (const command *sub = cmd->subcommands; sub && sub->name; sub++)
-            if (strlen(sub->name) == sublen && strncasecmp(sub->name, subname, sublen) == 0)
-                return sub;
-        return NULL;
-    }
-    return NULL;
-}
-
 static int acl_rule_is(const char *rule, size_t len, const char *word)
 {
     return strlen(word) == len && strncasecmp(rule, word, len) == 0;
 }
 
-static int acl_add_key_pattern(acl_user *u, const char *pat, size_t len, int perms,
-                               const char **err)
+static void acl_user_reset(acl_user *u)
 {
-    if ((u->flags & ACL_USER_ALLKEYS) && !(perms == ACL_PERM_ALL && len == 1 && pat[0] == '*')) {
-        *err = "Adding a pattern after the * pattern (or the 'allkeys' flag) is not valid and "
-               "does not have any effect. Try 'resetkeys' to start with an empty list of "
-               "patterns";
-        return 0;
-    }
-    if (perms == ACL_PERM_ALL && len == 1 && pat[0] == '*') {
-        acl_user_reset_keys(u);
-        u->flags |= ACL_USER_ALLKEYS;
-        return 1;
-    }
-    for (int i = 0; i < u->nkeys; i++) {
-        if (buf_eq(u->keys[i].pattern, pat, len)) {
-            u->keys[i].perms |= perms;
-            return 1;
-        }
-    }
-    u->keys = acl_xrealloc(u->keys, sizeof(*u->keys) * (size_t)(u->nkeys + 1));
-    u->keys[u->nkeys++] = (acl_key_pattern){buf_new(pat, len), perms};
-    return 1;
+    const char *e;
+    acl_user_reset_passwords(u);
+    acl_selector_set_rule(&u->root, "resetkeys", 9, &e);
+    acl_selector_set_rule(&u->root, "resetchannels", 13, &e);
+    if (acl_pubsub_default)
+        acl_selector_set_rule(&u->root, "allchannels", 11, &e);
+    u->flags = ACL_USER_SANITIZE;
+    acl_user_clear_selectors(u);
+    acl_selector_set_rule(&u->root, "-@all", 5, &e);
 }
 
-static int acl_add_channel(acl_user *u, const char *pat, size_t len, const char **err)
-{
-    if ((u->flags & ACL_USER_ALLCHANNELS) && !(len == 1 && pat[0] == '*')) {
-        *err = "Adding a pattern after the * pattern (or the 'allchannels' flag) is not valid "
-               "and does not have any effect. Try 'resetchannels' to start with an empty list "
-               "of channels";
-        return 0;
-    }
-    if (len == 1 && pat[0] == '*') {
-        acl_user_reset_channels(u);
-        u->flags |= ACL_USER_ALLCHANNELS;
-        return 1;
-    }
-    for (int i = 0; i < u->nchannels; i++)
-        if (buf_eq(u->channels[i], pat, len))
-            return 1;
-    u->channels = acl_xrealloc(u->channels, sizeof(*u->channels) * (size_t)(u->nchannels + 1));
-    u->channels[u->nchannels++] = buf_new(pat, len);
-    return 1;
-}
-
+/* User-level rules here; key, channel and command rules go to the root
+ * selector; "(...)" adds a selector. */
 int acl_user_set_rule(acl_user *u, const char *rule, size_t len, const char **err)
 {
-    static const char *const syntax = "Syntax error";
-    static const char *const unknown = "Unknown command or category name in ACL";
     unsigned char h[ACL_SHA256_LEN];
-    if (acl_rule_is(rule, len, "on")) {
+    if (len == 0) {
+        return 1; /* as Redis: an empty rule does nothing */
+    } else if (acl_rule_is(rule, len, "on")) {
         u->flags |= ACL_USER_ON;
     } else if (acl_rule_is(rule, len, "off")) {
         u->flags &= ~ACL_USER_ON;
@@ -471,34 +221,24 @@ int acl_user_set_rule(acl_user *u, const char *rule, size_t len, const char **er
         u->flags = (u->flags & ~ACL_USER_SKIP_SANITIZE) | ACL_USER_SANITIZE;
     } else if (acl_rule_is(rule, len, "skip-sanitize-payload")) {
         u->flags = (u->flags & ~ACL_USER_SANITIZE) | ACL_USER_SKIP_SANITIZE;
-    } else if (acl_rule_is(rule, len, "allkeys")) {
-        acl_user_reset_keys(u);
-        u->flags |= ACL_USER_ALLKEYS;
-    } else if (acl_rule_is(rule, len, "resetkeys")) {
-        acl_user_reset_keys(u);
-    } else if (acl_rule_is(rule, len, "allchannels")) {
-        acl_user_reset_channels(u);
-        u->flags |= ACL_USER_ALLCHANNELS;
-    } else if (acl_rule_is(rule, len, "resetchannels")) {
-        acl_user_reset_channels(u);
-    } else if (acl_rule_is(rule, len, "allcommands")) {
-        return acl_user_set_rule(u, "+@all", 5, err);
-    } else if (acl_rule_is(rule, len, "nocommands")) {
-        return acl_user_set_rule(u, "-@all", 5, err);
     } else if (acl_rule_is(rule, len, "reset")) {
-        acl_user_reset_passwords(u);
-        acl_user_reset_keys(u);
-        acl_user_reset_channels(u);
-        u->flags = ACL_USER_SANITIZE | (acl_pubsub_default ? ACL_USER_ALLCHANNELS : 0);
-        memset(u->allowed, 0, sizeof(uint64_t) * (size_t)acl.words);
-        acl_clear_firstargs(u, -1);
-    } else if (len >= 1 && rule[0] == '>') {
+        acl_user_reset(u);
+    } else if (acl_rule_is(rule, len, "clearselectors")) {
+        acl_user_clear_selectors(u);
+    } else if (len >= 2 && rule[0] == '(' && rule[len - 1] == ')') {
+        acl_selector sel;
+        if (!acl_selector_parse(&sel, rule, len, err))
+            return 0;
+        u->selectors =
+            acl_xrealloc(u->selectors, sizeof(*u->selectors) * (size_t)(u->nselectors + 1));
+        u->selectors[u->nselectors++] = sel;
+    } else if (rule[0] == '>') {
         acl_sha256(rule + 1, len - 1, h);
         acl_add_password(u, h);
-    } else if (len >= 1 && rule[0] == '<') {
+    } else if (rule[0] == '<') {
         acl_sha256(rule + 1, len - 1, h);
         return acl_remove_password(u, h, err);
-    } else if (len >= 1 && (rule[0] == '#' || rule[0] == '!')) {
+    } else if (rule[0] == '#' || rule[0] == '!') {
         if (!acl_hex_to_hash(rule + 1, len - 1, h)) {
             *err = "The password hash must be exactly 64 characters and contain only "
                    "lowercase hexadecimal characters";
@@ -507,148 +247,13 @@ int acl_user_set_rule(acl_user *u, const char *rule, size_t len, const char **er
         if (rule[0] == '!')
             return acl_remove_password(u, h, err);
         acl_add_password(u, h);
-    } else if (len >= 1 && rule[0] == '~') {
-        return acl_add_key_pattern(u, rule + 1, len - 1, ACL_PERM_ALL, err);
-    } else if (len >= 1 && rule[0] == '%') {
-        int perms = 0;
-        size_t i = 1;
-        for (; i < len && rule[i] != '~'; i++) {
-            if (rule[i] == 'R' || rule[i] == 'r')
-                perms |= ACL_PERM_READ;
-            else if (rule[i] == 'W' || rule[i] == 'w')
-                perms |= ACL_PERM_WRITE;
-            else {
-                *err = syntax;
-                return 0;
-            }
-        }
-        if (i == len || perms == 0) {
-            *err = syntax;
-            return 0;
-        }
-        return acl_add_key_pattern(u, rule + i + 1, len - i - 1, perms, err);
-    } else if (len >= 1 && rule[0] == '&') {
-        return acl_add_channel(u, rule + 1, len - 1, err);
-    } else if (len >= 2 && (rule[0] == '+' || rule[0] == '-') && rule[1] == '@') {
-        int allow = rule[0] == '+';
-        if (acl_rule_is(rule + 2, len - 2, "all")) {
-            memset(u->allowed, allow ? 0xff : 0, sizeof(uint64_t) * (size_t)acl.words);
-            acl_clear_firstargs(u, -1);
-            if (allow)
-                u->flags |= ACL_USER_ALLCOMMANDS | ACL_USER_FUTURE;
-            else
-                u->flags &= ~(ACL_USER_ALLCOMMANDS | ACL_USER_FUTURE);
-            return 1;
-        }
-        int cat = acl_category_index(rule + 2, len - 2);
-        if (cat < 0) {
-            *err = unknown;
-            return 0;
-        }
-        acl_change_category(u, cat, allow);
-        u->flags &= ~ACL_USER_ALLCOMMANDS;
-    } else if (len >= 2 && (rule[0] == '+' || rule[0] == '-')) {
-        const char *bar = memchr(rule, '|', len);
-        if (bar) {
-            const command *top = acl_lookup_command(rule + 1, (size_t)(bar - rule - 1));
-            if (top && !top->subcommands)
-                return acl_add_firstarg(u, rule, len, err);
-        }
-        const command *cmd = acl_lookup_command(rule + 1, len - 1);
-        if (!cmd) {
-            *err = unknown;
-            return 0;
-        }
-        acl_change_command(u, cmd, rule[0] == '+');
-        u->flags &= ~ACL_USER_ALLCOMMANDS;
     } else {
-        *err = syntax;
-        return 0;
+        return acl_selector_set_rule(&u->root, rule, len, err);
     }
     return 1;
 }
 
 /* ------------------------------------------------------------ describe */
-
-static void acl_count_category(const uint64_t *bits, int cat, unsigned long *on, unsigned long *off)
-{
-    *on = *off = 0;
-    for (int i = 0; i < acl.ncommands; i++) {
-        if (!bit_get(acl.category_bits[cat], i))
-            continue;
-        if (bit_get(bits, i))
-            (*on)++;
-        else
-            (*off)++;
-    }
-}
-
-/* Redis 7.0's description of the command bitmap: start from +@all or
- * -@all, apply the best-fitting categories one by one, then the single
- * commands that still differ. */
-static buf acl_describe_commands(buf out, const acl_user *u)
-{
-    size_t bytes = sizeof(uint64_t) * (size_t)acl.words;
-    uint64_t *fake = acl_xcalloc((size_t)acl.words, sizeof(uint64_t));
-    uint64_t *temp = acl_xcalloc((size_t)acl.words, sizeof(uint64_t));
-    memcpy(temp, u->allowed, bytes);
-    int additive = !(u->flags & ACL_USER_FUTURE);
-    out = buf_cat_cstr(out, additive ? "-@all " : "+@all ");
-    memset(fake, additive ? 0 : 0xff, bytes);
-    for (;;) {
-        int best = -1;
-        unsigned long mindiff = (unsigned long)-1, maxsame = 0;
-        for (int c = 0; c < acl.ncategories; c++) {
-            unsigned long on, off;
-            acl_count_category(temp, c, &on, &off);
-            unsigned long diff = additive ? off : on, same = additive ? on : off;
-            if (same > diff && (diff < mindiff || (diff == mindiff && same > maxsame))) {
-                best = c;
-                mindiff = diff;
-                maxsame = same;
-            }
-        }
-        if (best < 0)
-            break;
-        out = buf_cat_printf(out, "%s%s ", additive ? "+" : "-", acl.categories[best]);
-        for (int i = 0; i < acl.ncommands; i++) {
-            if (bit_get(acl.category_bits[best], i)) {
-                bit_set(fake, i, additive);
-                bit_set(temp, i, !additive);
-            }
-        }
-    }
-    for (int i = 0; i < acl.ncommands; i++) {
-        int ub = bit_get(u->allowed, i);
-        if (ub == bit_get(fake, i))
-            continue;
-        out = buf_cat_printf(out, "%s%s ", ub ? "+" : "-", acl.commands[i]->fullname);
-        bit_set(fake, i, ub);
-        for (const command *sub = acl.commands[i]->subcommands; sub && sub->name; sub++)
-            bit_set(fake, sub->acl_id, ub);
-    }
-    for (int i = 0; i < acl.ncommands; i++)
-        for (int j = 0; j < u->nfirstargs; j++)
-            if (u->firstargs[j].id == i)
-                out =
-                    buf_cat_cstr(buf_cat_buf(buf_cat_printf(out, "+%s|", acl.commands[i]->fullname),
-                                             u->firstargs[j].arg),
-                                 " ");
-    free(fake);
-    free(temp);
-    buf_range(out, 0, -2); /* the last space */
-    return out;
-}
-
-static buf acl_describe_key_pattern(buf out, const acl_key_pattern *k)
-{
-    if (k->perms == ACL_PERM_READ)
-        out = buf_cat_cstr(out, "%R");
-    else if (k->perms == ACL_PERM_WRITE)
-        out = buf_cat_cstr(out, "%W");
-    out = buf_cat_cstr(out, "~");
-    return buf_cat_buf(out, k->pattern);
-}
 
 buf acl_user_describe(buf out, const acl_user *u)
 {
@@ -664,20 +269,10 @@ buf acl_user_describe(buf out, const acl_user *u)
         acl_hash_to_hex(u->passwords[i], hex);
         out = buf_cat_printf(out, "#%s ", hex);
     }
-    if (u->flags & ACL_USER_ALLKEYS) {
-        out = buf_cat_cstr(out, "~* ");
-    } else {
-        for (int i = 0; i < u->nkeys; i++)
-            out = buf_cat_cstr(acl_describe_key_pattern(out, &u->keys[i]), " ");
-    }
-    if (u->flags & ACL_USER_ALLCHANNELS) {
-        out = buf_cat_cstr(out, "&* ");
-    } else {
-        out = buf_cat_cstr(out, "resetchannels ");
-        for (int i = 0; i < u->nchannels; i++)
-            out = buf_cat_cstr(buf_cat_buf(buf_cat_cstr(out, "&"), u->channels[i]), " ");
-    }
-    return acl_describe_commands(out, u);
+    out = acl_selector_describe(out, &u->root);
+    for (int i = 0; i < u->nselectors; i++)
+        out = buf_cat_cstr(acl_selector_describe(buf_cat_cstr(out, " ("), &u->selectors[i]), ")");
+    return out;
 }
 
 /* -------------------------------------------------------------- checks */
@@ -694,188 +289,6 @@ int acl_user_check_password(const acl_user *u, const char *pass, size_t len)
     for (int i = 0; i < u->npasswords; i++)
         ok |= acl_hash_equal(u->passwords[i], h);
     return ok;
-}
-
-int acl_user_can_key(const acl_user *u, const char *key, size_t len, int perms)
-{
-    if (u->flags & ACL_USER_ALLKEYS)
-        return 1;
-    for (int i = 0; i < u->nkeys; i++) {
-        const acl_key_pattern *k = &u->keys[i];
-        if ((k->perms & perms) == perms &&
-            util_glob_match(k->pattern, buf_len(k->pattern), key, len, 0))
-            return 1;
-    }
-    return 0;
-}
-
-/* A channel matches a pattern; a PSUBSCRIBE pattern must be one of the
- * user's patterns literally, as in Redis. */
-int acl_user_can_channel(const acl_user *u, const char *ch, size_t len, int is_pattern)
-{
-    if (u->flags & ACL_USER_ALLCHANNELS)
-        return 1;
-    for (int i = 0; i < u->nchannels; i++) {
-        buf p = u->channels[i];
-        if (is_pattern ? buf_eq(p, ch, len) : util_glob_match(p, buf_len(p), ch, len, 0))
-            return 1;
-    }
-    return 0;
-}
-
-int acl_user_can_command(const acl_user *u, const command *cmd)
-{
-    if ((u->flags & ACL_USER_ALLCOMMANDS) || (cmd->flags & CMD_NO_AUTH))
-        return 1;
-    return cmd->acl_id >= 0 && cmd->acl_id < acl.ncommands && bit_get(u->allowed, cmd->acl_id);
-}
-
-/* Which channel arguments a command has: 0 none, 1 the first one, 2 all. */
-static int acl_channel_args(const command *cmd, int *is_pattern)
-{
-    const char *n = cmd->fullname;
-    *is_pattern = strcmp(n, "psubscribe") == 0;
-    if (!strcmp(n, "publish") || !strcmp(n, "spublish"))
-        return 1;
-    if (!strcmp(n, "subscribe") || !strcmp(n, "ssubscribe") || *is_pattern)
-        return 2;
-    return 0;
-}
-
-/* Which key permissions a command needs, where its flags alone say it
- * wrongly (from Redis 7.0's key-spec flags: ACCESS needs read; INSERT,
- * DELETE, UPDATE need write; neither needs nothing).  Comma-separated, one
- * per key in order, the last repeating: "rw" (read and write), "r", "w",
- * "-" (none).  Other commands: a write command needs write, a read-only one
- * read, anything else both. */
-static const struct {
-    const char *command, *perms;
-} acl_key_perms[] = {
-    {"bitfield", "rw"},       {"decr", "rw"},         {"decrby", "rw"},
-    {"incr", "rw"},           {"incrby", "rw"},       {"incrbyfloat", "rw"},
-    {"getdel", "rw"},         {"getex", "rw"},        {"getset", "rw"},
-    {"hincrby", "rw"},        {"hincrbyfloat", "rw"}, {"lpop", "rw"},
-    {"rpop", "rw"},           {"lmpop", "rw"},        {"blmpop", "rw"},
-    {"blpop", "rw"},          {"brpop", "rw"},        {"bzmpop", "rw"},
-    {"bzpopmax", "rw"},       {"bzpopmin", "rw"},     {"move", "rw"},
-    {"setbit", "rw"},         {"spop", "rw"},         {"zincrby", "rw"},
-    {"zmpop", "rw"},          {"zpopmax", "rw"},      {"zpopmin", "rw"},
-    {"lmove", "rw,w"},        {"blmove", "rw,w"},     {"rpoplpush", "rw,w"},
-    {"brpoplpush", "rw,w"},   {"rename", "rw,w"},     {"renamenx", "rw,w"},
-    {"smove", "rw,w"},        {"copy", "r,w"},        {"bitop", "w,r"},
-    {"sdiffstore", "w,r"},    {"sinterstore", "w,r"}, {"sunionstore", "w,r"},
-    {"zdiffstore", "w,r"},    {"zinterstore", "w,r"}, {"zunionstore", "w,r"},
-    {"zrangestore", "w,r"},   {"exists", "-"},        {"llen", "-"},
-    {"scard", "-"},           {"hlen", "-"},          {"hexists", "-"},
-    {"hstrlen", "-"},         {"strlen", "-"},        {"type", "-"},
-    {"touch", "-"},           {"sismember", "-"},     {"zcard", "-"},
-    {"object|encoding", "-"}, {"object|freq", "-"},   {"object|idletime", "-"},
-    {"object|refcount", "-"},
-};
-
-static int acl_perm_from(const char *p, size_t len)
-{
-    int perms = 0;
-    for (size_t i = 0; i < len; i++)
-        perms |= p[i] == 'r' ? ACL_PERM_READ : p[i] == 'w' ? ACL_PERM_WRITE : 0;
-    return perms;
-}
-
-/* The permission the nth key argument (0-based) of cmd needs. */
-static int acl_key_perm(const command *cmd, int nth, int argc, const resp_arg *argv)
-{
-    if (strcmp(cmd->fullname, "set") == 0) { /* SET ... GET also reads */
-        for (int i = 3; i < argc; i++)
-            if (argv[i].len == 3 && strncasecmp(argv[i].ptr, "get", 3) == 0)
-                return ACL_PERM_ALL;
-        return ACL_PERM_WRITE;
-    }
-    for (size_t t = 0; t < sizeof(acl_key_perms) / sizeof(acl_key_perms[0]); t++) {
-        if (strcmp(cmd->fullname, acl_key_perms[t].command) != 0)
-            continue;
-        const char *p = acl_key_perms[t].perms;
-        for (int k = 0;; k++) {
-            const char *comma = strchr(p, ',');
-            if (k == nth || !comma)
-                return acl_perm_from(p, comma ? (size_t)(comma - p) : strlen(p));
-            p = comma + 1;
-        }
-    }
-    return (cmd->flags & CMD_WRITE)      ? ACL_PERM_WRITE
-           : (cmd->flags & CMD_READONLY) ? ACL_PERM_READ
-                                         : ACL_PERM_ALL;
-}
-
-/* Commands whose keys follow a numkeys argument, which the command table's
- * first/last/step cannot say: an optional destination key, then numkeys. */
-static const struct {
-    const char *command;
-    int dest, numkeys_at;
-} acl_numkeys_commands[] = {
-    {"zunionstore", 1, 2}, {"zinterstore", 1, 2}, {"zdiffstore", 1, 2}, {"zunion", 0, 1},
-    {"zinter", 0, 1},      {"zdiff", 0, 1},       {"zintercard", 0, 1}, {"sintercard", 0, 1},
-    {"lmpop", 0, 1},       {"zmpop", 0, 1},       {"blmpop", 0, 2},     {"bzmpop", 0, 2},
-};
-
-/* The key arguments' positions into keys (room for argc), in order. */
-static int acl_key_positions(const command *cmd, int argc, const resp_arg *argv, int *keys)
-{
-    int n = 0;
-    for (size_t t = 0; t < sizeof(acl_numkeys_commands) / sizeof(acl_numkeys_commands[0]); t++) {
-        if (strcmp(cmd->fullname, acl_numkeys_commands[t].command) != 0)
-            continue;
-        int at = acl_numkeys_commands[t].numkeys_at;
-        long long numkeys;
-        if (acl_numkeys_commands[t].dest && acl_numkeys_commands[t].dest < argc)
-            keys[n++] = acl_numkeys_commands[t].dest;
-        if (at >= argc || !util_str2ll(argv[at].ptr, argv[at].len, &numkeys) || numkeys < 0)
-            return n;
-        for (long long i = 0; i < numkeys && at + 1 + i < argc; i++)
-            keys[n++] = at + 1 + (int)i;
-        return n;
-    }
-    if (cmd->first_key <= 0)
-        return 0;
-    int last = cmd->last_key < 0 ? argc + cmd->last_key : cmd->last_key;
-    int step = cmd->key_step > 0 ? cmd->key_step : 1;
-    for (int i = cmd->first_key; i <= last && i < argc; i += step)
-        keys[n++] = i;
-    return n;
-}
-
-int acl_user_check_call(const acl_user *u, const command *cmd, int argc, const resp_arg *argv,
-                        int *pos)
-{
-    *pos = 0;
-    if (!acl_user_can_command(u, cmd) &&
-        !(argc >= 2 && acl_firstarg_allows(u, cmd->acl_id, &argv[1])))
-        return ACL_DENIED_CMD;
-    if (!(u->flags & ACL_USER_ALLKEYS) && !(cmd->flags & CMD_KEYS_NOT_KEY)) {
-        int *keys = acl_xcalloc((size_t)argc, sizeof(int));
-        int nkeys = acl_key_positions(cmd, argc, argv, keys);
-        for (int nth = 0; nth < nkeys; nth++) {
-            int i = keys[nth];
-            if (!acl_user_can_key(u, argv[i].ptr, argv[i].len,
-                                  acl_key_perm(cmd, nth, argc, argv))) {
-                *pos = i;
-                free(keys);
-                return ACL_DENIED_KEY;
-            }
-        }
-        free(keys);
-    }
-    int is_pattern;
-    int which = acl_channel_args(cmd, &is_pattern);
-    if (which && !(u->flags & ACL_USER_ALLCHANNELS)) {
-        int last = which == 1 ? 1 : argc - 1;
-        for (int i = 1; i <= last && i < argc; i++) {
-            if (!acl_user_can_channel(u, argv[i].ptr, argv[i].len, is_pattern)) {
-                *pos = i;
-                return ACL_DENIED_CHANNEL;
-            }
-        }
-    }
-    return ACL_OK;
 }
 
 /* ------------------------------------------------------------ registry */
@@ -974,12 +387,59 @@ void acl_kill_clients_of(server *s, const char *name, size_t len)
     }
 }
 
+/* Redis refuses any blank (isspace) or NUL in a user name. */
 static int acl_name_valid(const char *name, size_t len)
 {
     for (size_t i = 0; i < len; i++)
-        if (name[i] == ' ' || name[i] == '\0')
+        if (isspace((unsigned char)name[i]) || name[i] == '\0')
             return 0;
     return 1;
+}
+
+/* ACL SETUSER's arguments with the selectors given over several of them
+ * joined again, as Redis 7.0 does: an argument that starts with "(" and
+ * does not end with ")" opens a selector (dropping one already open), the
+ * following ones are added with a space up to one that ends with ")".
+ * NULL when a selector is left open, with *open its argument. */
+static buf *acl_merge_selector_args(int nrules, const resp_arg *rules, int *nmerged, int *open)
+{
+    buf *out = acl_xcalloc((size_t)nrules, sizeof(buf));
+    buf sel = NULL;
+    int n = 0;
+    *open = -1;
+    for (int i = 0; i < nrules; i++) {
+        const char *r = rules[i].ptr;
+        size_t len = rules[i].len;
+        if (len >= 1 && r[0] == '(' && r[len - 1] != ')') {
+            buf_free(sel);
+            sel = buf_new(r, len);
+            *open = i;
+        } else if (sel) {
+            sel = buf_cat(buf_cat_cstr(sel, " "), r, len);
+            if (len >= 1 && r[len - 1] == ')') {
+                out[n++] = sel;
+                sel = NULL;
+                *open = -1;
+            }
+        } else {
+            out[n++] = buf_new(r, len);
+        }
+    }
+    if (sel) {
+        buf_free(sel);
+        for (int i = 0; i < n; i++)
+            buf_free(out[i]);
+        free(out);
+        return NULL;
+    }
+    *nmerged = n;
+    return out;
+}
+
+/* Redis formats these texts with %s: they stop at a NUL byte. */
+static int acl_cstr_len(const char *p, size_t len)
+{
+    return (int)strnlen(p, len);
 }
 
 int acl_setuser(server *s, const char *name, size_t nlen, int nrules, const resp_arg *rules,
@@ -989,16 +449,30 @@ int acl_setuser(server *s, const char *name, size_t nlen, int nrules, const resp
         snprintf(err, errlen, "Usernames can't contain spaces or null characters");
         return 0;
     }
+    int nmerged = 0, open;
+    buf *merged = acl_merge_selector_args(nrules, rules, &nmerged, &open);
+    if (!merged) {
+        snprintf(err, errlen, "Unmatched parenthesis in acl selector starting at '%.*s'.",
+                 acl_cstr_len(rules[open].ptr, rules[open].len), rules[open].ptr);
+        return 0;
+    }
     acl_user *old = acl_user_lookup(name, nlen);
     acl_user *u = old ? acl_user_copy(old) : acl_user_create(name, nlen);
-    for (int i = 0; i < nrules; i++) {
+    int ok = 1;
+    for (int i = 0; ok && i < nmerged; i++) {
         const char *e = NULL;
-        if (!acl_user_set_rule(u, rules[i].ptr, rules[i].len, &e)) {
-            snprintf(err, errlen, "Error in ACL SETUSER modifier '%.*s': %s", (int)rules[i].len,
-                     rules[i].ptr, e);
-            acl_user_free(u);
-            return 0;
+        if (!acl_user_set_rule(u, merged[i], buf_len(merged[i]), &e)) {
+            snprintf(err, errlen, "Error in ACL SETUSER modifier '%.*s': %s",
+                     acl_cstr_len(merged[i], buf_len(merged[i])), merged[i], e);
+            ok = 0;
         }
+    }
+    for (int i = 0; i < nmerged; i++)
+        buf_free(merged[i]);
+    free(merged);
+    if (!ok) {
+        acl_user_free(u);
+        return 0;
     }
     int disabled = old && (old->flags & ACL_USER_ON) && !(u->flags & ACL_USER_ON);
     acl_registry_put(u);
@@ -1072,30 +546,42 @@ int acl_check_command(client *c)
     acl_user *u = c->user ? acl_user_lookup(c->user, buf_len(c->user)) : acl.default_user;
     if (!u)
         u = acl.default_user;
-    if (!u || ((u->flags & ACL_USER_ALLCOMMANDS) && (u->flags & ACL_USER_ALLKEYS) &&
-               (u->flags & ACL_USER_ALLCHANNELS)))
+    /* The common case, a root selector allowing everything, costs no more
+     * than a flags test (the other selectors cannot add anything). */
+    const int all = ACL_SELECTOR_ALLCOMMANDS | ACL_SELECTOR_ALLKEYS | ACL_SELECTOR_ALLCHANNELS;
+    if (!u || (u->root.flags & all) == all)
         return 1;
     int pos;
     int r = acl_user_check_call(u, cmd, c->argc, c->argv, &pos);
     if (r == ACL_OK)
         return 1;
-    const char *msg = NULL;
-    switch (r) {
-    case ACL_DENIED_CMD:
+    /* ACL LOG's object: the command's name, or the key or channel */
+    if (r == ACL_DENIED_CMD)
         acl_log_add(c, r, cmd->fullname, strlen(cmd->fullname), u->name, buf_len(u->name));
-        reply_errorf(c, "NOPERM this user has no permissions to run the '%s' command",
-                     cmd->fullname);
-        return 0;
-    case ACL_DENIED_KEY:
-        msg = "NOPERM this user has no permissions to access one of the keys used as arguments";
-        break;
-    default:
-        msg = "NOPERM this user has no permissions to access one of the channels used as "
-              "arguments";
-        break;
+    else
+        acl_log_add(c, r, c->argv[pos].ptr, c->argv[pos].len, u->name, buf_len(u->name));
+    char msg[320];
+    if (c->flags & CLIENT_IN_EXEC) { /* queued while allowed, changed since */
+        snprintf(msg, sizeof(msg),
+                 "NOPERM ACLs rules changed between the moment the transaction was accumulated "
+                 "and the EXEC call. This command is no longer allowed for the following "
+                 "reason: %s",
+                 r == ACL_DENIED_CMD   ? "no permission to execute the command or subcommand"
+                 : r == ACL_DENIED_KEY ? "no permission to touch the specified keys"
+                                       : "no permission to access one of the channels used as "
+                                         "arguments");
+    } else if (r == ACL_DENIED_CMD) {
+        snprintf(msg, sizeof(msg), "NOPERM this user has no permissions to run the '%s' command",
+                 cmd->fullname);
+    } else {
+        snprintf(msg, sizeof(msg),
+                 "NOPERM this user has no permissions to access one of the %s used as arguments",
+                 r == ACL_DENIED_KEY ? "keys" : "channels");
     }
-    acl_log_add(c, r, c->argv[pos].ptr, c->argv[pos].len, u->name, buf_len(u->name));
-    reply_error(c, msg);
+    if (multi_is_exec(cmd)) /* as Redis: a refused EXEC ends the transaction */
+        multi_exec_abort(c, msg);
+    else
+        reply_error(c, msg);
     return 0;
 }
 
@@ -1153,69 +639,148 @@ buf acl_config_format_user(buf out, const server_config *cfg)
     return out;
 }
 
-/* Split one aclfile line on blanks into args (no quoting: Redis's users
- * files hold rules without spaces). */
-static int acl_split_line(char *line, resp_arg *args, int max)
-{
-    int n = 0;
-    for (char *save = NULL, *tok = strtok_r(line, " \t\r", &save); tok && n < max;
-         tok = strtok_r(NULL, " \t\r", &save)) {
-        args[n].ptr = tok;
-        args[n].len = strlen(tok);
-        n++;
-    }
-    return n;
-}
+/* ACL LOAD and start-up build a fresh registry and keep the old one aside
+ * until the new one is complete: on any error the old one comes back. */
+typedef struct acl_saved_registry {
+    acl_user **users;
+    int nusers;
+    acl_user *default_user;
+} acl_saved_registry;
 
-/* Apply a list of user definitions (each "name rule...") to a fresh
- * registry; on an error the old registry stays.  `lines` (the aclfile's
- * line numbers) is NULL for the config's `user` directives. */
-static int acl_apply_definitions(server *s, int n, int *argcs, resp_arg **argvs, const char *where,
-                                 int *lines, char *err, size_t errlen)
+static acl_saved_registry acl_registry_begin(server *s)
 {
-    acl_user **old_users = acl.users;
-    int old_n = acl.nusers;
-    acl_user *old_default = acl.default_user;
+    acl_saved_registry old = {acl.users, acl.nusers, acl.default_user};
     acl.users = NULL;
     acl.nusers = 0;
     acl.default_user = NULL;
     acl_default_user_init();
     if (s)
         acl_set_default_password(s->cfg.requirepass);
+    return old;
+}
+
+static void acl_registry_rollback(acl_saved_registry *old)
+{
+    for (int j = 0; j < acl.nusers; j++)
+        acl_user_free(acl.users[j]);
+    free(acl.users);
+    acl.users = old->users;
+    acl.nusers = old->nusers;
+    acl.default_user = old->default_user;
+}
+
+/* Connections of users that no longer exist or are disabled go. */
+static void acl_registry_commit(server *s, acl_saved_registry *old)
+{
+    for (int j = 0; j < old->nusers; j++) {
+        acl_user *now = acl_user_lookup(old->users[j]->name, buf_len(old->users[j]->name));
+        if (!now || !(now->flags & ACL_USER_ON))
+            acl_kill_clients_of(s, old->users[j]->name, buf_len(old->users[j]->name));
+        acl_user_free(old->users[j]);
+    }
+    free(old->users);
+}
+
+/* Apply the config's `user` directives (each "name rule...") to a fresh
+ * registry; on an error the old registry stays. */
+static int acl_apply_definitions(server *s, int n, int *argcs, resp_arg **argvs, char *err,
+                                 size_t errlen)
+{
+    acl_saved_registry old = acl_registry_begin(s);
     for (int i = 0; i < n; i++) {
-        char e[512];
-        /* As Redis: an aclfile's users start from nothing; a `user default`
-         * config line from "reset" (which sets sanitize-payload). */
+        char e[4096];
+        /* As Redis: a `user default` line starts from "reset" (which sets
+         * sanitize-payload); other users from nothing. */
         resp_arg reset = {"reset", 5};
-        int fresh = lines || (argcs[i] >= 1 && argvs[i][0].len == 7 &&
-                              memcmp(argvs[i][0].ptr, "default", 7) == 0);
-        if (argcs[i] >= 1 && fresh &&
-            acl_setuser(NULL, argvs[i][0].ptr, argvs[i][0].len, 1, &reset, e, sizeof(e)) && lines)
-            acl_user_lookup(argvs[i][0].ptr, argvs[i][0].len)->flags &= ~ACL_USER_SANITIZE;
+        if (argcs[i] >= 1 && argvs[i][0].len == 7 && memcmp(argvs[i][0].ptr, "default", 7) == 0)
+            acl_setuser(NULL, argvs[i][0].ptr, argvs[i][0].len, 1, &reset, e, sizeof(e));
         if (argcs[i] < 1 || !acl_setuser(NULL, argvs[i][0].ptr, argvs[i][0].len, argcs[i] - 1,
                                          argvs[i] + 1, e, sizeof(e))) {
-            snprintf(err, errlen, "%s:%d: %s", where, lines ? lines[i] : i + 1,
+            snprintf(err, errlen, "user directive:%d: %s", i + 1,
                      argcs[i] < 1 ? "Syntax error" : e);
-            for (int j = 0; j < acl.nusers; j++)
-                acl_user_free(acl.users[j]);
-            free(acl.users);
-            acl.users = old_users;
-            acl.nusers = old_n;
-            acl.default_user = old_default;
+            acl_registry_rollback(&old);
             return -1;
         }
     }
-    /* Connections of users that no longer exist or are disabled go. */
-    for (int j = 0; j < old_n; j++) {
-        acl_user *now = acl_user_lookup(old_users[j]->name, buf_len(old_users[j]->name));
-        if (!now || !(now->flags & ACL_USER_ON))
-            acl_kill_clients_of(s, old_users[j]->name, buf_len(old_users[j]->name));
-        acl_user_free(old_users[j]);
-    }
-    free(old_users);
+    acl_registry_commit(s, &old);
     return 0;
 }
 
+static buf acl_read_file(FILE *f)
+{
+    buf text = buf_empty();
+    char chunk[16384];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+        text = buf_cat(text, chunk, n);
+    return text;
+}
+
+/* One aclfile line, "user <name> <rules...>", into a new user of the
+ * registry being built.  Errors are added to *errors with Redis 7.0.15's
+ * texts and rules: every unknown command is reported, of the other errors
+ * only a line's first, and the line's remaining rules are still applied. */
+static void acl_load_line(const char *path, int lineno, int argc, const resp_arg *argv, buf *errors,
+                          buf *seen)
+{
+    static const char *const unknown = "Unknown command or category name in ACL";
+    if (argc < 2 || argv[0].len != 4 || memcmp(argv[0].ptr, "user", 4) != 0) {
+        *errors = buf_cat_printf(*errors,
+                                 "%s:%d should start with user keyword followed by the "
+                                 "username. ",
+                                 path, lineno);
+        return;
+    }
+    const resp_arg *name = &argv[1];
+    if (!acl_name_valid(name->ptr, name->len)) {
+        *errors = buf_cat_printf(*errors, "'%s:%d: username '%.*s' contains invalid characters. ",
+                                 path, lineno, acl_cstr_len(name->ptr, name->len), name->ptr);
+        return;
+    }
+    /* `seen` holds the names defined so far, NUL-separated */
+    for (size_t at = 0; at < buf_len(*seen); at += strlen(*seen + at) + 1) {
+        if (strlen(*seen + at) == name->len && memcmp(*seen + at, name->ptr, name->len) == 0) {
+            *errors = buf_cat_printf(*errors, "WARNING: Duplicate user '%.*s' found on line %d. ",
+                                     acl_cstr_len(name->ptr, name->len), name->ptr, lineno);
+            return;
+        }
+    }
+    *seen = buf_cat(buf_cat(*seen, name->ptr, name->len), "", 1);
+    int nmerged, open;
+    buf *merged = acl_merge_selector_args(argc - 2, argv + 2, &nmerged, &open);
+    if (!merged) {
+        *errors = buf_cat_printf(*errors, "%s:%d: Unmatched parenthesis in selector definition.",
+                                 path, lineno);
+        return;
+    }
+    acl_user *u = acl_user_create(name->ptr, name->len); /* off, no sanitize-payload */
+    int reported = 0;
+    for (int j = 0; j < nmerged; j++) {
+        buf rule = merged[j];
+        size_t a = 0, b = buf_len(rule);
+        while (a < b && strchr("\t\r\n", rule[a]) && rule[a])
+            a++;
+        while (b > a && strchr("\t\r\n", rule[b - 1]) && rule[b - 1])
+            b--;
+        const char *e = NULL;
+        if (acl_user_set_rule(u, rule + a, b - a, &e))
+            continue;
+        if (strcmp(e, unknown) == 0) {
+            *errors = buf_cat_printf(*errors, "%s:%d: Error in applying operation '%.*s': %s. ",
+                                     path, lineno, acl_cstr_len(rule + a, b - a), rule + a, e);
+        } else if (!reported) {
+            *errors = buf_cat_printf(*errors, "%s:%d: %s. ", path, lineno, e);
+            reported = 1;
+        }
+    }
+    for (int j = 0; j < nmerged; j++)
+        buf_free(merged[j]);
+    free(merged);
+    acl_registry_put(u);
+}
+
+/* Redis's format: lines split at "\n" and trimmed of blanks, rules split
+ * at single spaces (an empty rule does nothing), no comments. */
 int acl_load_file(server *s, const char *path, char *err, size_t errlen)
 {
     FILE *f = fopen(path, "r");
@@ -1223,52 +788,51 @@ int acl_load_file(server *s, const char *path, char *err, size_t errlen)
         snprintf(err, errlen, "Error loading ACLs, opening file '%s': %s", path, strerror(errno));
         return -1;
     }
-    int cap = 16, n = 0;
-    int *argcs = acl_xcalloc((size_t)cap, sizeof(int));
-    int *lines = acl_xcalloc((size_t)cap, sizeof(int));
-    resp_arg **argvs = acl_xcalloc((size_t)cap, sizeof(*argvs));
-    char **texts = acl_xcalloc((size_t)cap, sizeof(*texts));
-    char line[16384];
-    int lineno = 0, rc = 0;
-    while (fgets(line, sizeof(line), f)) {
-        lineno++;
-        line[strcspn(line, "\r\n")] = '\0';
-        char *p = line + strspn(line, " \t");
-        if (*p == '\0' || *p == '#')
-            continue;
-        if (n == cap) {
-            cap *= 2;
-            argcs = acl_xrealloc(argcs, sizeof(int) * (size_t)cap);
-            lines = acl_xrealloc(lines, sizeof(int) * (size_t)cap);
-            argvs = acl_xrealloc(argvs, sizeof(*argvs) * (size_t)cap);
-            texts = acl_xrealloc(texts, sizeof(*texts) * (size_t)cap);
-        }
-        texts[n] = strdup(p);
-        argvs[n] = acl_xcalloc(1024, sizeof(resp_arg));
-        int argc = acl_split_line(texts[n], argvs[n], 1024);
-        if (argc < 2 || strcmp(argvs[n][0].ptr, "user") != 0) {
-            snprintf(err, errlen, "%s:%d: should start with user keyword", path, lineno);
-            rc = -1;
-            n++;
-            break;
-        }
-        argvs[n][0] = argvs[n][1]; /* drop "user": name, rules... */
-        memmove(&argvs[n][1], &argvs[n][2], sizeof(resp_arg) * (size_t)(argc - 2));
-        argcs[n] = argc - 1;
-        lines[n] = lineno;
-        n++;
-    }
+    buf text = acl_read_file(f);
     fclose(f);
-    if (rc == 0)
-        rc = acl_apply_definitions(s, n, argcs, argvs, path, lines, err, errlen);
-    for (int i = 0; i < n; i++) {
-        free(texts[i]);
-        free(argvs[i]);
+    buf errors = buf_empty(), seen = buf_empty();
+    resp_arg *argv = NULL;
+    int cap = 0;
+    acl_saved_registry old = acl_registry_begin(s);
+    const char *p = text, *end = text + buf_len(text);
+    for (int lineno = 1; p <= end; lineno++) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *a = p, *b = nl ? nl : end;
+        p = b + 1;
+        while (a < b && strchr(" \t\r\n", *a) && *a)
+            a++;
+        while (b > a && strchr(" \t\r\n", b[-1]) && b[-1])
+            b--;
+        if (a == b)
+            continue;
+        int argc = 0;
+        for (const char *q = a;; q++) {
+            const char *sp = memchr(q, ' ', (size_t)(b - q));
+            if (argc == cap) {
+                cap = cap ? 2 * cap : 64;
+                argv = acl_xrealloc(argv, sizeof(*argv) * (size_t)cap);
+            }
+            argv[argc++] = (resp_arg){q, (size_t)((sp ? sp : b) - q)};
+            if (!sp)
+                break;
+            q = sp;
+        }
+        acl_load_line(path, lineno, argc, argv, &errors, &seen);
     }
-    free(texts);
-    free(argvs);
-    free(argcs);
-    free(lines);
+    free(argv);
+    buf_free(text);
+    buf_free(seen);
+    int rc = 0;
+    if (buf_len(errors)) {
+        acl_registry_rollback(&old);
+        errors = buf_cat_cstr(errors, "WARNING: ACL errors detected, no change to the previously "
+                                      "active ACL rules was performed");
+        snprintf(err, errlen, "%s", errors);
+        rc = -1;
+    } else {
+        acl_registry_commit(s, &old);
+    }
+    buf_free(errors);
     return rc;
 }
 
@@ -1300,7 +864,7 @@ int acl_save_file(const char *path, char *err, size_t errlen)
 
 int acl_init(server *s, char *err, size_t errlen)
 {
-    acl_number_commands(s);
+    acl_commands_init(s);
     acl_default_user_init();
     acl_set_default_password(s->cfg.requirepass);
     if (acl.nconfig && s->cfg.aclfile && s->cfg.aclfile[0]) {
@@ -1318,8 +882,7 @@ int acl_init(server *s, char *err, size_t errlen)
             for (int j = 0; j < acl.config_argc[i]; j++)
                 argvs[i][j] = (resp_arg){acl.config_lines[i][j], strlen(acl.config_lines[i][j])};
         }
-        int rc = acl_apply_definitions(s, acl.nconfig, acl.config_argc, argvs, "user directive",
-                                       NULL, err, errlen);
+        int rc = acl_apply_definitions(s, acl.nconfig, acl.config_argc, argvs, err, errlen);
         for (int i = 0; i < acl.nconfig; i++)
             free(argvs[i]);
         free(argvs);

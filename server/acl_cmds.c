@@ -114,16 +114,40 @@ static void acl_reply_subcommand_arity(client *c)
 
 static void acl_setuser_command(client *c)
 {
-    char err[512];
-    int rc = acl_setuser(c->srv, c->argv[2].ptr, c->argv[2].len, c->argc - 3, c->argv + 3, err,
-                         sizeof(err));
-    if (!rc) {
-        reply_errorf(c, "ERR %s", err);
-        return;
-    }
-    reply_ok(c);
+    /* the error quotes a modifier, a selector perhaps: room for all of them */
+    size_t errlen = 512;
+    for (int i = 3; i < c->argc; i++)
+        errlen += c->argv[i].len + 1;
+    char *err = malloc(errlen + 4);
+    if (!err)
+        abort();
+    memcpy(err, "ERR ", 4);
+    int rc = acl_setuser(c->srv, c->argv[2].ptr, c->argv[2].len, c->argc - 3, c->argv + 3, err + 4,
+                         errlen);
+    if (!rc)
+        reply_error(c, err);
+    else
+        reply_ok(c);
+    free(err);
     if (rc == 2) /* disabled: its connections go (this one after the reply) */
         acl_kill_clients_of(c->srv, c->argv[2].ptr, c->argv[2].len);
+}
+
+static void acl_reply_buf(client *c, buf b)
+{
+    reply_bulk(c, b, buf_len(b));
+    buf_free(b);
+}
+
+/* commands, keys, channels: three fields of GETUSER's map */
+static void acl_getuser_reply_selector(client *c, const acl_selector *sel)
+{
+    reply_bulk_cstr(c, "commands");
+    acl_reply_buf(c, acl_selector_describe_commands(buf_empty(), sel));
+    reply_bulk_cstr(c, "keys");
+    acl_reply_buf(c, acl_selector_describe_keys(buf_empty(), sel));
+    reply_bulk_cstr(c, "channels");
+    acl_reply_buf(c, acl_selector_describe_channels(buf_empty(), sel));
 }
 
 static void acl_getuser_command(client *c)
@@ -156,36 +180,15 @@ static void acl_getuser_command(client *c)
         }
         reply_bulk(c, hex, 2 * ACL_SHA256_LEN);
     }
-    /* commands, keys and channels: the pieces of the description */
-    buf d = acl_user_describe(buf_empty(), u);
-    buf cmds = buf_empty(), keys = buf_empty(), chans = buf_empty();
-    char *save = NULL;
-    for (char *tok = strtok_r(d, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
-        buf *dst = NULL;
-        if (tok[0] == '~' || tok[0] == '%')
-            dst = &keys;
-        else if (tok[0] == '&')
-            dst = &chans;
-        else if (tok[0] == '+' || tok[0] == '-')
-            dst = &cmds;
-        if (!dst)
-            continue;
-        if (buf_len(*dst))
-            *dst = buf_cat_cstr(*dst, " ");
-        *dst = buf_cat_cstr(*dst, tok);
-    }
-    reply_bulk_cstr(c, "commands");
-    reply_bulk(c, cmds, buf_len(cmds));
-    reply_bulk_cstr(c, "keys");
-    reply_bulk(c, keys, buf_len(keys));
-    reply_bulk_cstr(c, "channels");
-    reply_bulk(c, chans, buf_len(chans));
+    /* The root selector's rules at the top level (as before 7.0), then
+     * every other selector as a map of the same three fields. */
+    acl_getuser_reply_selector(c, &u->root);
     reply_bulk_cstr(c, "selectors");
-    reply_array_len(c, 0);
-    buf_free(d);
-    buf_free(cmds);
-    buf_free(keys);
-    buf_free(chans);
+    reply_array_len(c, u->nselectors);
+    for (int i = 0; i < u->nselectors; i++) {
+        reply_map_len(c, 3);
+        acl_getuser_reply_selector(c, &u->selectors[i]);
+    }
 }
 
 static void acl_deluser_command(client *c)
@@ -338,8 +341,11 @@ static void acl_dryrun_command(client *c)
             if (strlen(sub->name) == argv[1].len &&
                 strncasecmp(sub->name, argv[1].ptr, argv[1].len) == 0)
                 found = sub;
-        if (found)
-            cmd = found;
+        if (!found) { /* as Redis: an unknown subcommand is an unknown command */
+            reply_errorf(c, "ERR Command '%.*s' not found", (int)argv[0].len, argv[0].ptr);
+            return;
+        }
+        cmd = found;
     }
     if ((cmd->arity > 0 && cmd->arity != argc) || (cmd->arity < 0 && argc < -cmd->arity)) {
         reply_errorf(c, "ERR wrong number of arguments for '%s' command", cmd->fullname);
@@ -390,7 +396,7 @@ static void acl_save_command(client *c)
 static void acl_load_command(client *c)
 {
     const char *path = c->srv->cfg.aclfile;
-    char err[1024];
+    char err[16384]; /* every bad line of the file is reported */
     if (!path || !path[0]) {
         reply_error(c, acl_no_file);
         return;

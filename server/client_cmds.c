@@ -8,6 +8,7 @@
 #include "server.h"
 #include "acl.h"
 #include "pause.h"
+#include "replication.h"
 
 static void ping_command(client *c)
 {
@@ -482,12 +483,17 @@ static void client_reply_command(client *c)
 }
 
 /* CLIENT UNBLOCK id [TIMEOUT|ERROR]: end another client's blocking wait,
- * as if it had timed out (the default) or with an error. */
+ * as if it had timed out (the default) or with an error.  As in Redis 7.0
+ * the reason is checked before the id, and a fifth argument gets the
+ * "unknown subcommand or wrong number of arguments" error. */
 static void client_unblock_command(client *c)
 {
-    long long id;
-    if (!util_str2ll(c->argv[2].ptr, c->argv[2].len, &id)) {
-        reply_error_not_int(c);
+    if (c->argc > 4) {
+        int n = c->argv[1].len < 128 ? (int)c->argv[1].len : 128;
+        reply_errorf(c,
+                     "ERR unknown subcommand or wrong number of arguments for '%.*s'. Try CLIENT "
+                     "HELP.",
+                     n, c->argv[1].ptr);
         return;
     }
     int as_error = 0;
@@ -498,20 +504,27 @@ static void client_unblock_command(client *c)
             reply_error(c, "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
             return;
         }
-    } else if (c->argc > 4) {
-        reply_error_syntax(c);
+    }
+    long long id;
+    if (!util_str2ll(c->argv[2].ptr, c->argv[2].len, &id)) {
+        reply_error_not_int(c);
         return;
     }
     for (client *o = c->srv->clients; o; o = o->next) {
-        /* Only waits on keys (bstate) end here: a client held by CLIENT
-         * PAUSE is not unblocked, as Redis; nor is WAIT (replication's). */
-        if (o->id != (uint64_t)id || !(o->flags & CLIENT_BLOCKED) || !o->bstate)
+        if (o->id != (uint64_t)id || !(o->flags & CLIENT_BLOCKED))
             continue;
-        if (as_error)
-            reply_error(o, "UNBLOCKED client unblocked via CLIENT UNBLOCK");
-        else
-            blocking_reply_timeout_of(o);
-        blocking_unblock(o, as_error ? UNBLOCK_ERROR : UNBLOCK_TIMEOUT);
+        /* Waits on keys (bstate) and WAIT (replication's) end here; a
+         * client held by CLIENT PAUSE or the stall fence is not unblocked
+         * and the answer is 0 (redis-server 7.0.15 crashes on it). */
+        if (o->bstate) {
+            if (as_error)
+                reply_error(o, "UNBLOCKED client unblocked via CLIENT UNBLOCK");
+            else
+                blocking_reply_timeout_of(o);
+            blocking_unblock(o, as_error ? UNBLOCK_ERROR : UNBLOCK_TIMEOUT);
+        } else if (!replication_unblock_wait(o, as_error)) {
+            break;
+        }
         reply_int(c, 1);
         return;
     }

@@ -279,7 +279,9 @@ static buf info_clients(server *s, buf out)
                           "tracking_clients:0\r\n"
                           "clients_in_timeout_table:%lld\r\n",
                           s->client_count, (unsigned)s->cfg.maxclients, max_in, max_out,
-                          blocking_client_count(s) + pause_held_count(s), blocking_client_count(s));
+                          blocking_client_count(s) + pause_held_count(s) +
+                              replication_waiting_count(),
+                          blocking_client_count(s));
 }
 
 /* ---------------------------------------------------------------- Memory */

@@ -427,17 +427,20 @@ static void pause_on_tick(struct ev_loop *loop, ev_timer *w, int revents)
 
 /* --------------------------------------------------------- command hook */
 
-/* A WAIT that would wait sends REPLCONF GETACK down the stream: held. One
- * that answers at once (numreplicas <= 0) or fails (bad arguments, a
- * replica), or is only queued in MULTI, is left to reply now, as Redis
- * does. */
+/* A WAIT that would wait is held by the stall fence (and, like every
+ * command, by CLIENT PAUSE ALL).  Under CLIENT PAUSE WRITE it runs and
+ * blocks as in Redis, its REPLCONF GETACK deferred until the pause ends
+ * (replication/primary.c checks pause_in_effect()), so the offset stays
+ * still either way.  One that answers at once (numreplicas <= 0) or fails
+ * (bad arguments, a replica), or is only queued in MULTI, is left to reply
+ * now, as Redis does. */
 static int wait_would_block(const client *c)
 {
     long long num, timeout;
     return !(c->flags & CLIENT_MULTI) && c->argc == 3 &&
            util_str2ll(c->argv[1].ptr, c->argv[1].len, &num) && num > 0 &&
            util_str2ll(c->argv[2].ptr, c->argv[2].len, &timeout) && timeout >= 0 &&
-           !replication_is_replica(c->srv);
+           !replication_is_replica(c->srv) && (PS.type != PAUSE_WRITE || PS.fenced);
 }
 
 static int arg_is_hello_channel(const resp_arg *a)
