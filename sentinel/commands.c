@@ -465,17 +465,6 @@ void sentinel_config_command(sclient *c)
                        "supported.");
 }
 
-/* The propagation Redis does for down-after-milliseconds: a master's
- * replicas and sentinels are judged with the master's period. */
-static void master_set_down_after(instance *m, long long ms)
-{
-    m->down_after_period = ms;
-    for (int i = 0; i < m->nreplicas; i++)
-        m->replicas[i]->down_after_period = ms;
-    for (int i = 0; i < m->nsentinels; i++)
-        m->sentinels[i]->down_after_period = ms;
-}
-
 /* Reconnect to a master and its replicas (their credentials changed). */
 static void master_reset_data_links(instance *m)
 {

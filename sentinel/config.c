@@ -466,16 +466,6 @@ static void config_bump_epoch(uint64_t epoch)
         sentinel.current_epoch = epoch;
 }
 
-/* down-after-milliseconds is kept by a master's replicas and sentinels too. */
-static void config_set_down_after(instance *m, int64_t ms)
-{
-    m->down_after_period = ms;
-    for (int i = 0; i < m->nreplicas; i++)
-        m->replicas[i]->down_after_period = ms;
-    for (int i = 0; i < m->nsentinels; i++)
-        m->sentinels[i]->down_after_period = ms;
-}
-
 static void config_set_instance_str(char **dst, const char *v)
 {
     free(*dst);
@@ -680,7 +670,7 @@ static const char *config_sentinel_master(int argc, buf *argv)
     if (!strcasecmp(what, "down-after-milliseconds")) {
         if ((e = config_time_arg(v, 0, &ms)))
             return e;
-        config_set_down_after(m, ms);
+        master_set_down_after(m, ms);
     } else if (!strcasecmp(what, "failover-timeout")) {
         if ((e = config_time_arg(v, 0, &ms)))
             return e;

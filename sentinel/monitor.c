@@ -304,6 +304,15 @@ void master_client_addr(instance *m, const char **ip, int *port)
     *port = m->port;
 }
 
+void master_set_down_after(instance *m, int64_t ms)
+{
+    m->down_after_period = ms;
+    for (int i = 0; i < m->nreplicas; i++)
+        m->replicas[i]->down_after_period = ms;
+    for (int i = 0; i < m->nsentinels; i++)
+        m->sentinels[i]->down_after_period = ms;
+}
+
 void monitor_reset_links(instance *ri)
 {
     instance_close_links(ri);

@@ -232,6 +232,9 @@ instance *master_lookup_by_addr(const char *ip, int port);
  * has chosen a replica to promote, when it is that replica's (the old
  * primary is being demoted; naming it would send writes that can be lost). */
 void master_client_addr(instance *m, const char **ip, int *port);
+/* down-after-milliseconds: a master's replicas and sentinels are judged
+ * with the master's period, as in Redis. */
+void master_set_down_after(instance *m, int64_t ms);
 /* Drop an instance's links so that they reconnect (auth changed). */
 void monitor_reset_links(instance *ri);
 /* "master,s_down,..." as SENTINEL MASTERS shows flags. */
